@@ -1,0 +1,78 @@
+import numpy as np
+import pytest
+
+from toolkit.warp.field import (
+    CoarseGrid,
+    apply_affine,
+    backward_displacement,
+    barycentric_weights,
+    fit_affine,
+    invert_affine,
+    upsample_map,
+)
+
+
+def rotation(angle, centre, scale=1.0):
+    c, s = np.cos(angle) * scale, np.sin(angle) * scale
+    linear = np.array([[c, -s], [s, c]])
+    return np.hstack([linear, (np.asarray(centre) - linear @ centre)[:, None]])
+
+
+def test_fit_affine_recovers_an_exact_affine_map():
+    rng = np.random.default_rng(1)
+    src = rng.uniform(0, 100, (20, 2))
+    truth = np.array([[1.1, 0.2, 5.0], [-0.1, 0.9, -3.0]])
+    assert np.allclose(fit_affine(src, apply_affine(truth, src)), truth)
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_fit_affine_with_few_points_is_translation_or_similarity(n):
+    src = np.array([[10.0, 10.0], [30.0, 10.0]])[:n]
+    truth = rotation(0.3, (10.0, 10.0), 1.2) if n == 2 else np.array([[1, 0, 4.0], [0, 1, -2.0]])
+    assert np.allclose(apply_affine(fit_affine(src, apply_affine(truth, src)), src), apply_affine(truth, src))
+
+
+def test_invert_affine_composes_to_identity():
+    a = rotation(0.7, (50, 20), 1.3)
+    p = np.array([[3.0, 4.0], [100.0, -7.0]])
+    assert np.allclose(apply_affine(invert_affine(a), apply_affine(a, p)), p)
+
+
+def test_barycentric_weights_reproduce_linear_functions_inside_the_hull_and_vanish_outside():
+    points = np.array([[0, 0], [10, 0], [0, 10], [10, 10], [5, 5]], float)
+    samples = np.array([[2.0, 3.0], [7.5, 7.5], [20.0, 20.0]])
+    weights = barycentric_weights(points, samples).toarray()
+    assert np.allclose(weights[:2].sum(1), 1.0)
+    values = 2 * points[:, 0] - points[:, 1]
+    assert np.allclose(weights[:2] @ values, 2 * samples[:2, 0] - samples[:2, 1])
+    assert np.all(weights[2] == 0)
+
+
+def test_backward_displacement_inverts_a_rotation_exactly():
+    grid = CoarseGrid.for_image(64, 48, step=4)
+    forward = rotation(np.deg2rad(40), (32, 24))
+    back = backward_displacement(forward, np.zeros((grid.rows, grid.cols, 2), np.float32), grid)
+    nodes = grid.positions()
+    assert np.allclose(apply_affine(forward, nodes + back), nodes, atol=1e-3)
+
+
+def test_backward_displacement_inverts_a_smooth_residual_by_iteration():
+    grid = CoarseGrid.for_image(96, 96, step=4)
+    nodes = grid.positions()
+    residual = np.zeros_like(nodes)
+    residual[..., 0] = 3.0 * np.sin(nodes[..., 1] / 15.0)
+    translate = np.array([[1, 0, 12.0], [0, 1, -5.0]])
+    back = backward_displacement(translate, residual.astype(np.float32), grid, iterations=8)
+    source = nodes + back
+    # forward-map the found source points: they must land on the nodes (away from the border)
+    r = 3.0 * np.sin(source[..., 1] / 15.0)
+    landed = apply_affine(translate, source) + np.stack([r, np.zeros_like(r)], -1)
+    inner = (slice(4, -4), slice(8, -8))
+    assert np.abs(landed - nodes)[inner].max() < 0.3
+
+
+def test_upsample_map_is_identity_for_zero_displacement_and_crops_to_the_box():
+    grid = CoarseGrid.for_image(40, 30, step=8)
+    map_x, map_y = upsample_map(np.zeros((grid.rows, grid.cols, 2), np.float32), grid, (5, 6, 25, 16))
+    assert map_x.shape == (10, 20)
+    assert map_x[0, 0] == 5 and map_y[0, 0] == 6 and map_x[-1, -1] == 24 and map_y[-1, -1] == 15

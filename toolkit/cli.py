@@ -1,0 +1,94 @@
+"""The `animate` command: one subcommand per installed mode, options generated from dataclasses."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from toolkit.errors import InputError
+from toolkit.options import add_options, options_from_args
+from toolkit.plugins import load_modes
+
+log = logging.getLogger("toolkit")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # noqa: D102 - argparse hook
+        raise InputError(f"{self.prog}: {message}")
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.enabled = stream.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        filled = int(width * done / max(total, 1))
+        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} frames")
+        if done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="animate", description="Turn one image into a short video.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what each stage does")
+    parser.add_argument("--debug", action="store_true", help="show a traceback for internal errors")
+    commands = parser.add_subparsers(dest="command", metavar="MODE", parser_class=_Parser)
+    for name, mode in load_modes().items():
+        sub = commands.add_parser(name, help=mode.summary, description=mode.summary)
+        sub.add_argument("image", type=Path, help="source image (JPEG, PNG, WebP, BMP or TIFF)")
+        sub.add_argument("-o", "--output", type=Path, required=True,
+                         help="output: .mp4/.mov/.mkv, .gif, .webp or a PNG pattern like frames/%%04d.png")
+        add_options(sub, mode.options_class)
+        sub.set_defaults(mode=mode)
+    return parser
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Parse arguments and render; returns the process exit code."""
+    from toolkit.pipeline import render
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    options = options_from_args(args.mode.options_class, args)
+    result = render(args.mode, args.image, args.output, options, progress=ProgressBar())
+    log.info("wrote %s: %d frames, %dx%d at %g fps", result.output, result.frames, *result.size, result.fps)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: bad input exits 2 with one line, internal errors exit 1."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        code = run(argv)
+    except InputError as exc:
+        print(f"animate: error: {exc}", file=sys.stderr)
+        code = 2
+    except KeyboardInterrupt:
+        print("animate: interrupted", file=sys.stderr)
+        code = 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        if debug:
+            raise
+        print(f"animate: internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)",
+              file=sys.stderr)
+        code = 1
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""The motion plan: what a mode hands to a backbone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class MotionPlan:
+    """Sparse motion for one clip, independent of the mode that made it.
+
+    tracks:        (P, T, 2) float32 pixel positions of P control points in T frames;
+                   frame 0 holds the points' rest positions on the source image.
+    point_region:  (P,) int index of the region each control point moves.
+    regions:       (R, H, W) float32 soft masks in [0, 1]; pixels outside every region stay still.
+    fps:           frames per second of the clip.
+    extras:        mode-specific data (audio features, pose maps, a reference image...).
+    """
+
+    tracks: np.ndarray
+    point_region: np.ndarray
+    regions: np.ndarray
+    fps: float = 25.0
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.tracks = np.asarray(self.tracks, dtype=np.float32)
+        self.point_region = np.asarray(self.point_region, dtype=np.int64)
+        self.regions = np.asarray(self.regions, dtype=np.float32)
+        if self.tracks.ndim != 3 or self.tracks.shape[2] != 2:
+            raise ValueError(f"tracks must be (points, frames, 2), got {self.tracks.shape}")
+        if self.regions.ndim != 3:
+            raise ValueError(f"regions must be (regions, height, width), got {self.regions.shape}")
+        if self.point_region.shape != (self.tracks.shape[0],):
+            raise ValueError("point_region needs one region index per control point")
+        if len(self.point_region) and (self.point_region.min() < 0 or self.point_region.max() >= len(self.regions)):
+            raise ValueError("point_region refers to a region that does not exist")
+        if self.tracks.shape[1] < 1:
+            raise ValueError("a plan needs at least one frame")
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.tracks.shape[1])
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) of the frames."""
+        return int(self.regions.shape[2]), int(self.regions.shape[1])
+
+    def displacements(self, frame: int) -> np.ndarray:
+        """(P, 2) displacement of every control point from its rest position at a frame."""
+        return self.tracks[:, frame] - self.tracks[:, 0]
+
+    def region_points(self, region: int) -> np.ndarray:
+        """Indices of the control points that move one region."""
+        return np.flatnonzero(self.point_region == region)

@@ -1,0 +1,129 @@
+"""Options as dataclasses, and the command line generated from them.
+
+Each field's metadata names its flag and help text (and optionally a parser for one
+command-line value and `repeat=True` for flags given several times), so the CLI and the
+Python API share one definition and cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from toolkit.errors import InputError
+
+
+def option(default: Any = None, *, help: str, flag: str | None = None, parse: Callable[[str], Any] | None = None,
+           repeat: bool = False, metavar: str | None = None, choices: list[str] | None = None) -> Any:
+    """A dataclass field that is also a command-line option."""
+    meta = {"help": help, "flag": flag, "parse": parse, "repeat": repeat, "metavar": metavar, "choices": choices}
+    if repeat:
+        return field(default_factory=list, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+_NUMBER = r"\s*(-?\d+(?:\.\d+)?)\s*"
+
+
+def parse_point(text: str) -> tuple[float, float]:
+    """'X,Y' -> (x, y)."""
+    match = re.fullmatch(_NUMBER + "," + _NUMBER, text)
+    if not match:
+        raise InputError(f"bad point '{text}': expected X,Y in pixels, e.g. 320,240")
+    return float(match.group(1)), float(match.group(2))
+
+
+def parse_drag(text: str) -> tuple[tuple[float, float], tuple[float, float]]:
+    """'X0,Y0:X1,Y1' -> ((x0, y0), (x1, y1))."""
+    parts = text.split(":")
+    if len(parts) != 2:
+        raise InputError(f"bad drag '{text}': expected X0,Y0:X1,Y1 in pixels, e.g. 100,200:300,200")
+    try:
+        return parse_point(parts[0]), parse_point(parts[1])
+    except InputError:
+        raise InputError(f"bad drag '{text}': expected X0,Y0:X1,Y1 in pixels, e.g. 100,200:300,200") from None
+
+
+@dataclass
+class RenderOptions:
+    """Options every mode shares: clip length, rate, seed, backbone and input size."""
+
+    frames: int = option(48, help="number of frames to render", metavar="N")
+    fps: float = option(25.0, help="frames per second of the output", metavar="F")
+    seed: int = option(0, help="random seed: the same inputs and seed give the same frames", metavar="S")
+    loop: bool = option(False, help="make the last frame lead back into the first")
+    max_side: int = option(1024, help="downscale inputs whose longer side exceeds this many pixels", metavar="PX")
+    backbone: str = option("warp", help="rendering backbone", choices=["warp"])
+    contact_sheet: Path | None = option(None, help="also save a PNG contact sheet of frames here", metavar="PNG")
+
+    def validate(self) -> None:
+        """Raise InputError for values no render can use."""
+        if self.frames < 1:
+            raise InputError(f"--frames must be at least 1, got {self.frames}")
+        if self.frames > 10000:
+            raise InputError(f"--frames must be at most 10000, got {self.frames}")
+        if not (0 < self.fps <= 240):
+            raise InputError(f"--fps must be between 0 and 240, got {self.fps:g}")
+        if self.max_side < 16:
+            raise InputError(f"--max-side must be at least 16, got {self.max_side}")
+
+
+def _flag(f: dataclasses.Field) -> str:
+    return f.metadata.get("flag") or "--" + f.name.replace("_", "-")
+
+
+def _scalar_type(f: dataclasses.Field) -> Callable[[str], Any]:
+    parse = f.metadata.get("parse")
+    if parse is not None:
+        return parse
+    annotation = str(f.type)
+    for name, kind in (("int", int), ("float", float), ("Path", Path)):
+        if annotation.startswith(name) or annotation.startswith(f"list[{name}"):
+            return kind
+    return str
+
+
+def _checked(kind: Callable[[str], Any], flag: str) -> Callable[[str], Any]:
+    """Wrap a value parser so a bad value is an InputError naming the flag."""
+    def convert(text: str) -> Any:
+        try:
+            return kind(text)
+        except InputError:
+            raise
+        except (TypeError, ValueError):
+            name = getattr(kind, "__name__", "value")
+            raise InputError(f"{flag}: '{text}' is not a valid {name}") from None
+    return convert
+
+
+def add_options(parser: argparse.ArgumentParser, options_class: type) -> None:
+    """Add one command-line option per field of a dataclass of options."""
+    for f in dataclasses.fields(options_class):
+        meta = f.metadata
+        if "help" not in meta:
+            continue
+        flag = _flag(f)
+        kwargs: dict[str, Any] = {"dest": f.name, "help": meta["help"]}
+        if meta.get("repeat"):
+            kwargs.update(action="append", type=_checked(_scalar_type(f), flag), default=[])
+        elif f.type in (bool, "bool"):
+            kwargs.update(action="store_true", default=f.default)
+        else:
+            kwargs.update(type=_checked(_scalar_type(f), flag), default=f.default)
+            if f.default is not None:
+                kwargs["help"] += f" (default: {f.default})"
+        if meta.get("metavar"):
+            kwargs["metavar"] = meta["metavar"]
+        if meta.get("choices"):
+            kwargs["choices"] = meta["choices"]
+        parser.add_argument(flag, **kwargs)
+
+
+def options_from_args(options_class: type, namespace: argparse.Namespace) -> Any:
+    """Build a dataclass of options from parsed arguments."""
+    values = {f.name: getattr(namespace, f.name) for f in dataclasses.fields(options_class) if hasattr(namespace, f.name)}
+    return options_class(**values)

@@ -1,0 +1,160 @@
+"""Dense warp fields from sparse control-point motion: pure functions of arrays.
+
+A region's motion in one frame is split into a global affine part, fitted to its control
+points, and a smooth residual interpolated over a Delaunay triangulation of their rest
+positions.  The backward map that rendering needs (for each output pixel, where to sample
+the source) inverts the affine part exactly and the residual by fixed-point iteration, so
+large drags, spins and zooms invert as well as small wobbles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from scipy import sparse
+from scipy.spatial import Delaunay, QhullError
+
+
+def fit_affine(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Least-squares 2x3 affine map taking src points (N, 2) to dst points (N, 2).
+
+    One point gives a translation, two a similarity; three or more a full affine.
+    """
+    src = np.asarray(src, dtype=np.float64)
+    dst = np.asarray(dst, dtype=np.float64)
+    n = len(src)
+    if n == 0:
+        return np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    if n == 1:
+        t = dst[0] - src[0]
+        return np.array([[1.0, 0.0, t[0]], [0.0, 1.0, t[1]]])
+    if n == 2 or np.linalg.matrix_rank(src - src.mean(0)) < 2:
+        return _fit_similarity(src, dst)
+    design = np.hstack([src, np.ones((n, 1))])
+    solution, *_ = np.linalg.lstsq(design, dst, rcond=None)
+    return solution.T
+
+
+def _fit_similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Least-squares rotation, uniform scale and translation (Umeyama without reflection)."""
+    mu_s, mu_d = src.mean(0), dst.mean(0)
+    s, d = src - mu_s, dst - mu_d
+    var = (s**2).sum()
+    if var < 1e-12:
+        t = mu_d - mu_s
+        return np.array([[1.0, 0.0, t[0]], [0.0, 1.0, t[1]]])
+    a = (s * d).sum() / var
+    b = (s[:, 0] * d[:, 1] - s[:, 1] * d[:, 0]).sum() / var
+    linear = np.array([[a, -b], [b, a]])
+    t = mu_d - linear @ mu_s
+    return np.hstack([linear, t[:, None]])
+
+
+def apply_affine(affine: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Apply a 2x3 affine map to points of shape (..., 2)."""
+    return points @ affine[:, :2].T + affine[:, 2]
+
+
+def invert_affine(affine: np.ndarray) -> np.ndarray:
+    """Inverse of a 2x3 affine map; a degenerate map inverts to identity."""
+    (a, b), (c, d) = affine[:, :2]
+    det = a * d - b * c
+    if abs(det) < 1e-9:
+        return np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    inv = np.array([[d, -b], [-c, a]]) / det
+    return np.hstack([inv, (-inv @ affine[:, 2])[:, None]])
+
+
+def barycentric_weights(points: np.ndarray, samples: np.ndarray) -> sparse.csr_matrix:
+    """Sparse (S, P) matrix of barycentric weights of S sample positions in the Delaunay
+    triangulation of P points.  Samples outside the triangulation get an all-zero row."""
+    points = np.asarray(points, dtype=np.float64)
+    samples = np.asarray(samples, dtype=np.float64)
+    n_samples, n_points = len(samples), len(points)
+    if n_points < 3:
+        return sparse.csr_matrix((n_samples, n_points), dtype=np.float32)
+    try:
+        tri = Delaunay(points)
+    except QhullError:
+        return sparse.csr_matrix((n_samples, n_points), dtype=np.float32)
+    simplex = tri.find_simplex(samples)
+    inside = np.flatnonzero(simplex >= 0)
+    transform = tri.transform[simplex[inside]]
+    offset = samples[inside] - transform[:, 2]
+    bary2 = np.einsum("nij,nj->ni", transform[:, :2], offset)
+    bary = np.hstack([bary2, 1.0 - bary2.sum(1, keepdims=True)])
+    rows = np.repeat(inside, 3)
+    cols = tri.simplices[simplex[inside]].ravel()
+    return sparse.csr_matrix(
+        (bary.ravel().astype(np.float32), (rows, cols)), shape=(n_samples, n_points)
+    )
+
+
+@dataclass(frozen=True)
+class CoarseGrid:
+    """Sample positions of a coarse grid aligned with cv2.resize's pixel-centre convention."""
+
+    width: int
+    height: int
+    cols: int
+    rows: int
+
+    @classmethod
+    def for_image(cls, width: int, height: int, step: int = 8) -> "CoarseGrid":
+        return cls(width, height, max(2, -(-width // step)), max(2, -(-height // step)))
+
+    def positions(self) -> np.ndarray:
+        """(rows, cols, 2) full-resolution pixel coordinates of the grid nodes."""
+        xs = (np.arange(self.cols) + 0.5) * (self.width / self.cols) - 0.5
+        ys = (np.arange(self.rows) + 0.5) * (self.height / self.rows) - 0.5
+        gx, gy = np.meshgrid(xs, ys)
+        return np.stack([gx, gy], -1).astype(np.float32)
+
+    def to_grid_coords(self, xy: np.ndarray) -> np.ndarray:
+        """Full-resolution pixel coordinates to fractional grid indices (for cv2.remap)."""
+        scale = np.array([self.cols / self.width, self.rows / self.height], np.float32)
+        return ((xy + 0.5) * scale - 0.5).astype(np.float32)
+
+
+def backward_displacement(
+    affine: np.ndarray,
+    residual: np.ndarray,
+    grid: CoarseGrid,
+    iterations: int = 4,
+) -> np.ndarray:
+    """Coarse backward displacement B(x) - x for the forward map p -> A(p) + R(p).
+
+    residual: (rows, cols, 2) residual displacement R sampled at the grid nodes (source side).
+    Returns (rows, cols, 2) float32: for each output node x, B(x) - x with A(B) + R(B) = x.
+    """
+    nodes = grid.positions()
+    inverse = invert_affine(affine)
+    source = apply_affine(inverse, nodes).astype(np.float32)
+    if np.any(residual):
+        for _ in range(iterations):
+            index = grid.to_grid_coords(source)
+            r_at_source = cv2.remap(
+                residual, index[..., 0], index[..., 1], cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_CONSTANT, borderValue=0,
+            )
+            source = apply_affine(inverse, nodes - r_at_source).astype(np.float32)
+    return source - nodes
+
+
+def upsample_map(displacement: np.ndarray, grid: CoarseGrid, box: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Full-resolution remap coordinates (map_x, map_y) inside box = (x0, y0, x1, y1).
+
+    The coarse displacement is resized to the full image implicitly, then cropped: only the
+    box's pixels are computed.
+    """
+    x0, y0, x1, y1 = box
+    index_x = (np.arange(x0, x1, dtype=np.float32) + 0.5) * (grid.cols / grid.width) - 0.5
+    index_y = (np.arange(y0, y1, dtype=np.float32) + 0.5) * (grid.rows / grid.height) - 0.5
+    ix, iy = np.meshgrid(index_x, index_y)
+    np.clip(ix, 0, grid.cols - 1, out=ix)
+    np.clip(iy, 0, grid.rows - 1, out=iy)
+    dense = cv2.remap(displacement, ix, iy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    xs, ys = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
+    return xs + dense[..., 0], ys + dense[..., 1]

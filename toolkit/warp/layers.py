@@ -1,0 +1,49 @@
+"""Region masks to render layers: the moving alpha of each region and the hole it leaves."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def hard_region(mask: np.ndarray, grow: int = 2) -> np.ndarray:
+    """Binary core of a soft mask, grown by a few pixels so anti-aliased edges are included."""
+    core = (mask > 0.5).astype(np.uint8)
+    if grow > 0 and core.any():
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
+        core = cv2.dilate(core, kernel)
+    return core.astype(bool)
+
+
+def layer_alpha(core: np.ndarray, feather: float) -> np.ndarray:
+    """Alpha that is 1 on the core and falls smoothly to 0 over `feather` pixels outside it.
+
+    Because the ramp lies outside the core, and the background is only filled inside the
+    core, a layer at rest composites back to the source exactly.
+    """
+    if not core.any():
+        return np.zeros(core.shape, np.float32)
+    if feather <= 0:
+        return core.astype(np.float32)
+    distance = cv2.distanceTransform((~core).astype(np.uint8), cv2.DIST_L2, 5)
+    ramp = np.clip(1.0 - distance / float(feather), 0.0, 1.0)
+    return (ramp * ramp * (3.0 - 2.0 * ramp)).astype(np.float32)
+
+
+def bounding_box(mask: np.ndarray, margin: int = 0) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) of the nonzero pixels, grown by margin and clipped; None if empty."""
+    ys, xs = np.nonzero(mask)
+    if len(xs) == 0:
+        return None
+    h, w = mask.shape[:2]
+    return (
+        max(0, int(xs.min()) - margin),
+        max(0, int(ys.min()) - margin),
+        min(w, int(xs.max()) + 1 + margin),
+        min(h, int(ys.max()) + 1 + margin),
+    )
+
+
+def feather_width(width: int, height: int, fraction: float = 0.006, minimum: float = 2.0) -> float:
+    """Feather in pixels scaled with the image diagonal (about 6 px at 1024x576)."""
+    return max(minimum, fraction * float(np.hypot(width, height)))

@@ -1,0 +1,163 @@
+"""The warp backbone: renders a MotionPlan by warping the source image in layers.
+
+Once per clip: the background behind every region is filled, and each region gets a soft
+alpha and the barycentric weights of a coarse grid in its control points' triangulation.
+Per frame: each region's field is an affine fit plus one sparse product, inverted on the
+coarse grid, upsampled inside the region's box and fed to cv2.remap; the warped region is
+composited over the static background.  Pixels outside every region never change.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import cv2
+import numpy as np
+from scipy import sparse
+
+from toolkit.motion.plan import MotionPlan
+from toolkit.warp.field import (
+    CoarseGrid,
+    apply_affine,
+    backward_displacement,
+    barycentric_weights,
+    fit_affine,
+    upsample_map,
+)
+from toolkit.warp.fill import fill_hole
+from toolkit.warp.layers import bounding_box, feather_width, hard_region, layer_alpha
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class WarpOptions:
+    """Knobs of the warp backbone."""
+
+    grid_step: int = 8
+    feather: float | None = None
+    inverse_iterations: int = 4
+
+
+@dataclass
+class Layer:
+    """One moving region, ready to render."""
+
+    alpha: np.ndarray
+    alpha_box: tuple[int, int, int, int]
+    point_ids: np.ndarray
+    weights: sparse.csr_matrix
+
+
+@dataclass
+class Scene:
+    """What rendering needs that does not change from frame to frame."""
+
+    source: np.ndarray
+    background: np.ndarray
+    layers: list[Layer]
+    grid: CoarseGrid
+
+
+def prepare_scene(image: np.ndarray, plan: MotionPlan, options: WarpOptions, seed: int = 0) -> Scene:
+    """Fill the background behind the regions and precompute each region's layer."""
+    height, width = image.shape[:2]
+    if (width, height) != plan.size:
+        raise ValueError(f"image is {width}x{height} but the plan is {plan.size[0]}x{plan.size[1]}")
+    grid = CoarseGrid.for_image(width, height, options.grid_step)
+    feather = options.feather if options.feather is not None else feather_width(width, height)
+    nodes = grid.positions().reshape(-1, 2)
+
+    cores = [hard_region(mask) for mask in plan.regions]
+    hole = np.zeros((height, width), bool)
+    for core in cores:
+        hole |= core
+    background = fill_hole(image, hole, seed=seed) if hole.any() else image.copy()
+
+    layers = []
+    order = np.argsort([-core.sum() for core in cores], kind="stable")
+    for region in order:
+        core = cores[region]
+        point_ids = plan.region_points(int(region))
+        if not core.any() or len(point_ids) == 0:
+            continue
+        alpha = layer_alpha(core, feather)
+        box = bounding_box(alpha > 0)
+        weights = barycentric_weights(plan.tracks[point_ids, 0], nodes)
+        layers.append(Layer(alpha, box, point_ids, weights))
+    return Scene(image, background, layers, grid)
+
+
+def _destination_box(layer: Layer, affine: np.ndarray, residual: np.ndarray, size: tuple[int, int]) -> tuple[int, int, int, int] | None:
+    """Box of the output that the moved layer can touch."""
+    x0, y0, x1, y1 = layer.alpha_box
+    corners = np.array([[x0, y0], [x1, y0], [x0, y1], [x1, y1]], np.float64)
+    moved = apply_affine(affine, corners)
+    slack = float(np.abs(residual).max(initial=0.0)) + 2.0
+    width, height = size
+    bx0 = max(0, int(np.floor(moved[:, 0].min() - slack)))
+    by0 = max(0, int(np.floor(moved[:, 1].min() - slack)))
+    bx1 = min(width, int(np.ceil(moved[:, 0].max() + slack)) + 1)
+    by1 = min(height, int(np.ceil(moved[:, 1].max() + slack)) + 1)
+    if bx1 <= bx0 or by1 <= by0:
+        return None
+    return bx0, by0, bx1, by1
+
+
+def composite_layer(frame: np.ndarray, scene: Scene, layer: Layer, rest: np.ndarray, current: np.ndarray, iterations: int) -> None:
+    """Warp one layer by its control points' motion and composite it into frame in place."""
+    height, width = frame.shape[:2]
+    affine = fit_affine(rest, current)
+    residual = (current - apply_affine(affine, rest)).astype(np.float32)
+    grid = scene.grid
+    residual_grid = np.asarray(layer.weights @ residual, np.float32).reshape(grid.rows, grid.cols, 2)
+    box = _destination_box(layer, affine, residual, (width, height))
+    if box is None:
+        return
+    displacement = backward_displacement(affine, residual_grid, grid, iterations)
+    map_x, map_y = upsample_map(displacement, grid, box)
+    x0, y0, x1, y1 = box
+    moved = cv2.remap(scene.source, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    alpha = cv2.remap(layer.alpha, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    under = frame[y0:y1, x0:x1].astype(np.float32)
+    blended = under + alpha[..., None] * (moved.astype(np.float32) - under)
+    frame[y0:y1, x0:x1] = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
+
+
+def render_frame(scene: Scene, plan: MotionPlan, index: int, options: WarpOptions) -> np.ndarray:
+    """One output frame of the plan."""
+    frame = scene.background.copy()
+    for layer in scene.layers:
+        rest = plan.tracks[layer.point_ids, 0]
+        current = plan.tracks[layer.point_ids, index]
+        composite_layer(frame, scene, layer, rest, current, options.inverse_iterations)
+    return frame
+
+
+class WarpBackbone:
+    """Training-free backbone: needs no weights, runs on a CPU."""
+
+    name = "warp"
+
+    def __init__(self, options: WarpOptions | None = None):
+        self.options = options or WarpOptions()
+
+    def render(
+        self,
+        image: np.ndarray,
+        plan: MotionPlan,
+        *,
+        seed: int = 0,
+        progress: Progress | None = None,
+    ) -> Iterator[np.ndarray]:
+        """Yield the plan's frames one by one (a stream, never the whole clip)."""
+        scene = prepare_scene(image, plan, self.options, seed)
+        log.debug("warp: %d layers, %d frames", len(scene.layers), plan.n_frames)
+        for index in range(plan.n_frames):
+            yield render_frame(scene, plan, index, self.options)
+            if progress is not None:
+                progress(index + 1, plan.n_frames)
