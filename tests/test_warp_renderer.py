@@ -1,0 +1,81 @@
+import inspect
+
+import cv2
+import numpy as np
+import pytest
+
+from toolkit.motion.plan import MotionPlan
+from toolkit.warp.layers import feather_width, hard_region, layer_alpha
+from toolkit.warp.renderer import WarpBackbone
+
+
+def grid_points(box, n=8):
+    x0, y0, x1, y1 = box
+    g = np.stack(np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n)), -1)
+    return g.reshape(-1, 2)
+
+
+def translation_plan(mask, offset, frames=10):
+    rest = grid_points((70, 70, 186, 186))
+    steps = np.linspace(0, 1, frames)[None, :, None] * np.asarray(offset, float)
+    return MotionPlan(rest[:, None, :] + steps, np.zeros(len(rest), int), mask[None], 25.0)
+
+
+def test_first_frame_is_the_source_and_far_pixels_never_change(checker_image, disc_mask):
+    plan = translation_plan(disc_mask, (30, -20))
+    frames = list(WarpBackbone().render(checker_image, plan))
+    assert len(frames) == plan.n_frames
+    assert np.array_equal(frames[0], checker_image)
+    still = layer_alpha(hard_region(disc_mask), feather_width(256, 256)) == 0
+    far = still.copy()
+    for step in np.linspace(0, 1, 21):  # nor anywhere along the disc's path
+        far &= np.roll(still, (int(round(-20 * step)), int(round(30 * step))), axis=(0, 1))
+    far = cv2.erode(far.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)  # sub-pixel positions
+    for frame in frames:
+        assert frame.dtype == np.uint8 and frame.shape == checker_image.shape
+        assert np.array_equal(frame[far], checker_image[far])
+
+
+def test_a_translated_region_carries_its_content(checker_image, disc_mask):
+    frames = list(WarpBackbone().render(checker_image, translation_plan(disc_mask, (30, -20))))
+    last = frames[-1].astype(int)
+    # the blue dot at (128, 118) is now at (158, 98); the disc's centre left behind shows no yellow
+    assert np.abs(last[98, 158] - [20, 20, 200]).max() < 10
+    assert np.abs(last[128 + 35, 128 - 35] - [250, 220, 30]).max() > 60
+
+
+def test_uncovered_background_is_filled_not_black_or_yellow(checker_image, disc_mask):
+    frames = list(WarpBackbone().render(checker_image, translation_plan(disc_mask, (100, 0))))
+    uncovered = frames[-1][110:146, 100:130].astype(int)
+    assert uncovered.max(axis=2).min() > 10  # nothing black
+    yellow = (uncovered[..., 0] > 200) & (uncovered[..., 1] > 180) & (uncovered[..., 2] < 80)
+    assert yellow.mean() < 0.05
+
+
+def test_render_is_a_stream_and_deterministic(checker_image, disc_mask):
+    plan = translation_plan(disc_mask, (10, 10), frames=6)
+    stream = WarpBackbone().render(checker_image, plan, seed=5)
+    assert inspect.isgenerator(stream)
+    first = np.stack(list(stream))
+    second = np.stack(list(WarpBackbone().render(checker_image, plan, seed=5)))
+    assert np.array_equal(first, second)
+
+
+def test_progress_reports_every_frame(checker_image, disc_mask):
+    seen = []
+    list(WarpBackbone().render(checker_image, translation_plan(disc_mask, (5, 5), 4), progress=lambda d, t: seen.append((d, t))))
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+
+
+def test_a_plan_for_another_size_is_refused(checker_image, disc_mask):
+    plan = translation_plan(disc_mask[:128], (5, 5))
+    with pytest.raises(ValueError, match="plan"):
+        list(WarpBackbone().render(checker_image, plan))
+
+
+def test_layer_alpha_is_one_on_the_core_and_ramps_outside():
+    core = np.zeros((40, 40), bool)
+    core[10:30, 10:30] = True
+    alpha = layer_alpha(core, feather=5)
+    assert np.all(alpha[core] == 1)
+    assert 0 < alpha[20, 32] < 1 and alpha[20, 36] == 0
