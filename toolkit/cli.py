@@ -40,12 +40,15 @@ class ProgressBar:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="animate", description="Turn one image into a short video.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what each stage does")
-    parser.add_argument("--debug", action="store_true", help="show a traceback for internal errors")
+    common = _Parser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="log what each stage does")
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show a traceback for internal errors")
+    parser = _Parser(prog="animate", description="Turn one image into a short video.", parents=[common])
     commands = parser.add_subparsers(dest="command", metavar="MODE", parser_class=_Parser)
     for name, mode in load_modes().items():
-        sub = commands.add_parser(name, help=mode.summary, description=mode.summary)
+        sub = commands.add_parser(name, help=mode.summary, description=mode.summary, parents=[common])
         sub.add_argument("image", type=Path, help="source image (JPEG, PNG, WebP, BMP or TIFF)")
         sub.add_argument("-o", "--output", type=Path, required=True,
                          help="output: .mp4/.mov/.mkv, .gif, .webp or a PNG pattern like frames/%%04d.png")
@@ -60,7 +63,8 @@ def run(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    verbose = getattr(args, "verbose", False)
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -11,9 +10,8 @@ from typing import Any, Callable
 import numpy as np
 
 from toolkit.backbones import get_backbone
-from toolkit.errors import InputError
 from toolkit.media.contact_sheet import ContactSheetCollector
-from toolkit.media.images import load_image, save_image
+from toolkit.media.images import check_output_folder, load_image, save_image
 from toolkit.media.video_writer import VideoWriter, output_kind
 from toolkit.motion.plan import MotionPlan
 from toolkit.plugins import Mode, get_mode
@@ -32,15 +30,6 @@ class RenderResult:
     size: tuple[int, int]
     fps: float
     contact_sheet: Path | None
-
-
-def check_output_folder(path: Path) -> None:
-    """Fail before any work if the output cannot be written."""
-    folder = Path(path).expanduser().absolute().parent
-    if not folder.is_dir():
-        raise InputError(f"cannot write output '{path}': folder '{folder}' does not exist")
-    if not os.access(folder, os.W_OK):
-        raise InputError(f"cannot write output '{path}': permission denied in '{folder}'")
 
 
 def write_frames(frames, output: Path, plan: MotionPlan, sheet_path: Path | None) -> int:

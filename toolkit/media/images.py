@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
+import secrets
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Union
+from typing import Callable, Union
 
 import cv2
 import numpy as np
@@ -41,7 +41,7 @@ def load_image(path: PathLike, max_side: int = 1024) -> LoadedImage:
     if isinstance(max_side, bool) or not isinstance(max_side, (int, np.integer)) or max_side <= 0:
         raise InputError(f"max_side must be a positive whole number of pixels, got {max_side!r}")
     with _decode(path, what="image") as im:
-        rgb = _to_rgb(im)
+        rgb = _converted(path, "image", _to_rgb, im)
     original_size = (rgb.shape[1], rgb.shape[0])
     rgb, scale = _fit_longer_side(rgb, int(max_side))
     rgb = crop_to_even(rgb)
@@ -56,7 +56,7 @@ def load_mask(path: PathLike, size: tuple[int, int]) -> np.ndarray:
     """Read an image as a float32 mask in [0, 1] resized to size (w, h)."""
     width, height = _check_size(size)
     with _decode(path, what="mask") as im:
-        gray = _to_mask_gray(im)
+        gray = _converted(path, "mask", _to_mask_gray, im)
     mask = cv2.resize(gray, (width, height), interpolation=cv2.INTER_LINEAR)
     mask = np.clip(mask, 0.0, 1.0).astype(np.float32, copy=False)
     if not np.any(mask > 0):
@@ -70,11 +70,11 @@ def save_image(path: PathLike, rgb: np.ndarray) -> None:
     fmt = _SAVE_FORMATS.get(target.suffix.lower())
     if fmt is None:
         raise InputError(f"unsupported image output '{path}': use .png, .jpg or .webp")
-    image = Image.fromarray(_check_rgb(rgb), mode="RGB")
+    image = Image.fromarray(_check_rgb(rgb))
     folder = check_output_folder(target)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.tmp-", suffix=target.suffix, dir=folder)
+    tmp_name = reserve_temp_file(folder, target.stem, target.suffix)
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with open(tmp_name, "wb") as handle:
             image.save(handle, format=fmt, **_SAVE_OPTIONS[fmt])
         os.replace(tmp_name, target)
     except BaseException:
@@ -118,6 +118,20 @@ def check_input_file(path: PathLike, what: str) -> None:
         raise InputError(f"{fail}: permission denied")
 
 
+def reserve_temp_file(folder: Path, stem: str, suffix: str) -> Path:
+    """Create an empty, hidden, uniquely named file in folder (normal permissions, unlike mkstemp's 0600)."""
+    for _ in range(100):
+        candidate = folder / f".{stem}.tmp-{secrets.token_hex(4)}{suffix}"
+        try:
+            os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        except PermissionError:
+            raise InputError(f"cannot write output '{folder / (stem + suffix)}': permission denied") from None
+        return candidate
+    raise FileExistsError(f"could not find a free temporary name in '{folder}'")
+
+
 def remove_quietly(name: PathLike) -> None:
     """Delete a file if it exists, ignoring errors."""
     try:
@@ -157,7 +171,7 @@ def _decode(path: PathLike, what: str) -> Image.Image:
             with Image.open(path) as im:
                 _check_pixel_count(path, im.size, what)
                 im.load()
-                upright = ImageOps.exif_transpose(im)  # always a new image, even when already upright
+                upright = _upright(im, path)
     except InputError:
         raise
     except Image.DecompressionBombError as err:
@@ -171,6 +185,15 @@ def _decode(path: PathLike, what: str) -> Image.Image:
         logger.debug("decoding %s failed: %r", path, err)
         raise InputError(f"{fail}: file is truncated or corrupt") from None
     return upright
+
+
+def _upright(im: Image.Image, path: PathLike) -> Image.Image:
+    """A new image with the EXIF orientation applied; unreadable EXIF leaves the pixels as stored."""
+    try:
+        return ImageOps.exif_transpose(im)  # a copy even when nothing needs turning
+    except Exception as err:  # broken EXIF must not make a decodable image unreadable
+        logger.warning("ignoring unreadable EXIF orientation in '%s': %s", path, err)
+        return im.copy()
 
 
 def _check_pixel_count(path: PathLike, size: tuple[int, int], what: str) -> None:
@@ -189,6 +212,15 @@ def _megapixels_from(err: Exception) -> str:
     return f"{digits[0] / 1e6:.1f} megapixels" if digits else "too many pixels"
 
 
+def _converted(path: PathLike, what: str, convert: Callable[[Image.Image], np.ndarray], im: Image.Image) -> np.ndarray:
+    """Apply a colour conversion, turning Pillow's refusal of exotic modes into an InputError."""
+    try:
+        return convert(im)
+    except (ValueError, OSError) as err:
+        logger.debug("converting %s (mode %s) failed: %s", path, im.mode, err)
+        raise InputError(f"cannot read {what} '{path}': unsupported colour mode {im.mode}") from None
+
+
 def _to_rgb(im: Image.Image) -> np.ndarray:
     """Convert any Pillow mode to (H, W, 3) uint8 RGB; transparency is composited over white."""
     mode = im.mode
@@ -198,10 +230,9 @@ def _to_rgb(im: Image.Image) -> np.ndarray:
         gray = _high_depth_to_uint8(im)
         return np.repeat(gray[:, :, None], 3, axis=2)
     if _has_alpha(im):
-        rgba = np.asarray(im.convert("RGBA"), dtype=np.float32)
-        alpha = rgba[:, :, 3:4] / 255.0
-        out = rgba[:, :, :3] * alpha + 255.0 * (1.0 - alpha)
-        return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+        rgba = im.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return np.asarray(Image.alpha_composite(white, rgba).convert("RGB"), dtype=np.uint8).copy()
     return np.asarray(im.convert("RGB"), dtype=np.uint8).copy()
 
 
@@ -223,15 +254,20 @@ def _has_alpha(im: Image.Image) -> bool:
 
 def _high_depth_to_uint8(im: Image.Image) -> np.ndarray:
     """Scale 16-bit, 32-bit int or float single-channel pixels to uint8 without clipping."""
-    values = np.asarray(im).astype(np.float64)
+    values = np.asarray(im).astype(np.float32)
     if im.mode.startswith("I;16"):
         full_scale = 65535.0
-    elif im.mode == "F":
-        full_scale = 1.0 if values.size and values.max() <= 1.0 else 255.0 if values.max() <= 255.0 else 65535.0
-    else:  # "I": usually 16-bit data widened by Pillow
-        peak = values.max() if values.size else 0.0
-        full_scale = 255.0 if peak <= 255.0 else 65535.0 if peak <= 65535.0 else float(peak)
+    else:  # "I" (32-bit int) or "F" (float): the data's range decides
+        full_scale = _guess_full_scale(float(values.max()) if values.size else 0.0)
     return np.clip(np.rint(values * (255.0 / full_scale)), 0, 255).astype(np.uint8)
+
+
+def _guess_full_scale(peak: float) -> float:
+    """White level for untyped high-depth data: 1.0, 255, 65535 or the peak itself."""
+    for level in (1.0, 255.0, 65535.0):
+        if peak <= level:
+            return level
+    return peak
 
 
 def _fit_longer_side(rgb: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:

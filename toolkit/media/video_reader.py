@@ -6,7 +6,6 @@ import logging
 import os
 import re
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Union
@@ -15,7 +14,7 @@ import imageio_ffmpeg
 import numpy as np
 
 from toolkit.errors import InputError
-from toolkit.media.images import check_input_file, check_output_folder, remove_quietly
+from toolkit.media.images import check_input_file, check_output_folder, remove_quietly, reserve_temp_file
 
 logger = logging.getLogger(__name__)
 
@@ -79,13 +78,12 @@ def extract_audio(path: PathLike, out_wav: PathLike, sample_rate: int | None = N
         return False
     target = Path(out_wav)
     folder = check_output_folder(target)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.tmp-", suffix=".wav", dir=folder)
-    os.close(fd)
+    tmp_name = reserve_temp_file(folder, target.stem, ".wav")
     cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-nostdin", "-v", "error", "-i", _ffmpeg_path(path),
            "-vn", "-sn", "-map", "0:a:0", "-c:a", "pcm_s16le"]
     if sample_rate is not None:
         cmd += ["-ar", str(int(sample_rate))]
-    cmd.append(tmp_name)
+    cmd.append(str(tmp_name))
     try:
         result = _run(cmd)
         if result.returncode != 0:
@@ -97,12 +95,12 @@ def extract_audio(path: PathLike, out_wav: PathLike, sample_rate: int | None = N
     return True
 
 
-def has_audio_track(path: PathLike) -> bool:
-    """True if ffmpeg finds an audio stream in path; InputError if it cannot read the file at all."""
-    check_input_file(path, "media file")
+def has_audio_track(path: PathLike, what: str = "media file") -> bool:
+    """True if ffmpeg finds an audio stream in path; InputError (naming it as `what`) if it cannot read it."""
+    check_input_file(path, what)
     header = _run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", _ffmpeg_path(path)]).stderr
     if not _ANY_STREAM.search(header):
-        raise InputError(f"cannot read media file '{path}': {_last_line(header)}")
+        raise InputError(f"cannot read {what} '{path}': ffmpeg cannot decode it")
     return bool(_AUDIO_STREAM.search(header))
 
 
@@ -162,13 +160,25 @@ def _read_meta(path: PathLike) -> dict:
         reader.close()
 
 
+class _HideResizeNotice(logging.Filter):
+    """Drop imageio_ffmpeg's warning that the output size differs from the source (we asked for it)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("The frame size for reading")
+
+
 def _first_meta(reader: Iterator, path: PathLike) -> dict:
     """Pull the metadata dict from an imageio_ffmpeg reader, mapping failures to InputError."""
+    imageio_logger = logging.getLogger("imageio_ffmpeg")
+    notice_filter = _HideResizeNotice()
+    imageio_logger.addFilter(notice_filter)
     try:
         meta = next(reader)
     except (OSError, RuntimeError, StopIteration, IndexError, ValueError, AttributeError) as err:
         logger.debug("ffmpeg could not open %s: %s", path, err)
         raise InputError(f"cannot read video '{path}': not a video ffmpeg can decode") from None
+    finally:
+        imageio_logger.removeFilter(notice_filter)
     if not meta.get("size") or min(meta["size"]) <= 0:
         raise InputError(f"cannot read video '{path}': it has no video frames")
     return meta
