@@ -1,4 +1,10 @@
-"""Offline click-to-object segmentation: superpixel region growing refined by GrabCut, no weights."""
+"""Offline click-to-object segmentation, no weights: superpixel hierarchy + GrabCut.
+
+The image is cut into SLIC superpixels, which are merged bottom-up, most similar neighbours
+first (colour and texture histograms, the edge between them, a size prior). The regions that
+contain the click form a nested chain; the one whose outline runs along the strongest edges is
+refined with GrabCut, cleaned, and upsampled with a guided filter so its edge snaps to the image.
+"""
 
 from __future__ import annotations
 
@@ -18,30 +24,60 @@ log = logging.getLogger(__name__)
 
 WORK_SIDE = 512  # longer side of the working resolution
 SEGMENTS = 1200  # superpixels at the working resolution
-TEXTURE_GAIN = 3.0  # weight of mean gradient magnitude (texture) next to Lab colour
-BORDER_WEIGHT = 0.0  # dissimilarity charged for outline that runs along the image border
-HARDEST_MERGE_WEIGHT = 1.0  # how much the costliest merge in a region lowers its score
-SEED_RADIUS = 0.012  # definite-foreground disc at the click, as a fraction of the working diagonal
+COLOUR_BINS = 16  # histogram bins per Lab channel
+TEXTURE_BINS = 8  # histogram bins of gradient magnitude
+GRABCUT_MAX_PIXELS = 40_000  # GrabCut runs on a crop no larger than this (downscaled if needed)
+GRABCUT_TOLERANCE = 0.95  # GrabCut wins unless its outline contrast is this much below the region's
+MIN_CANDIDATE_FRACTION = 0.002  # candidates smaller than this share of the image are not chosen
+
+
+@dataclass(frozen=True)
+class MergeWeights:
+    """How the cost of merging two neighbouring regions is made up."""
+
+    colour: float = 1.0  # 1 - Lab histogram intersection
+    texture: float = 0.5  # 1 - gradient histogram intersection
+    edge: float = 1.0  # mean gradient along the shared boundary / edge_scale
+    size: float = 1.0  # merged area / image area (small regions merge first)
+    edge_scale: float = 8.0  # Lab units per pixel that count as one unit of edge cost
 
 
 @dataclass(frozen=True)
 class RegionGraph:
-    """Superpixel adjacency graph: per-node features and per-edge boundary evidence."""
+    """Superpixels and their adjacency: per-node histograms, per-edge boundary evidence."""
 
-    labels: np.ndarray  # (h, w) int32 superpixel ids
+    labels: np.ndarray  # (h, w) int32 superpixel ids 0..n-1
     area: np.ndarray  # (n,) pixels per node
-    mean: np.ndarray  # (n, 4) mean Lab and texture per node
+    hist: np.ndarray  # (n, 3*COLOUR_BINS + TEXTURE_BINS) pixel counts
+    border: np.ndarray  # (n,) pixels of the node on the image border
     edges: np.ndarray  # (m, 2) node pairs, i < j
     length: np.ndarray  # (m,) shared boundary length in pixels
-    weight: np.ndarray  # (m,) dissimilarity across the edge
-    neighbours: tuple[np.ndarray, ...]  # per node: edge indices touching it
-    border: np.ndarray  # (n,) pixels of the node on the image border
+    edge_grad: np.ndarray  # (m,) mean gradient magnitude along the shared boundary
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One region of the chain that contains the click."""
+
+    members: np.ndarray  # superpixel ids
+    area: float  # pixels
+    contrast: float  # mean gradient along the outline; the image border counts as 0
+    level: float  # merge cost at which the region formed
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Per-image work shared by all clicks on the same image."""
+
+    small: np.ndarray  # working-resolution RGB
+    grad: np.ndarray  # its colour gradient magnitude
+    graph: RegionGraph
 
 
 # --------------------------------------------------------------------------- validation
 
 
-def _check_image(image: np.ndarray) -> np.ndarray:
+def check_image(image: np.ndarray) -> np.ndarray:
     """Return the image as contiguous (H, W, 3) uint8 or raise InputError."""
     arr = np.asarray(image)
     if arr.ndim != 3 or arr.shape[2] != 3 or arr.shape[0] < 2 or arr.shape[1] < 2:
@@ -51,7 +87,7 @@ def _check_image(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(arr)
 
 
-def _check_point(point: Sequence[float], shape: tuple[int, ...]) -> tuple[float, float]:
+def check_point(point: Sequence[float], shape: tuple[int, ...]) -> tuple[float, float]:
     """Return (x, y) as floats inside the image or raise InputError."""
     try:
         x, y = (float(v) for v in point)
@@ -63,7 +99,7 @@ def _check_point(point: Sequence[float], shape: tuple[int, ...]) -> tuple[float,
     return x, y
 
 
-def _check_fraction(value: float) -> float:
+def check_fraction(value: float) -> float:
     """Return max_area_fraction if it lies in (0, 1] or raise InputError."""
     if not 0 < value <= 1:
         raise InputError(f"max_area_fraction must lie in (0, 1], got {value}.")
@@ -103,13 +139,30 @@ def superpixels(rgb: np.ndarray, n_segments: int = SEGMENTS, compactness: float 
     return labels.reshape(h, w).astype(np.int32)
 
 
+def pixel_bins(lab: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """(h, w, 4) histogram bin index of every pixel for L, a, b and gradient magnitude."""
+    def quantise(values: np.ndarray, lo: float, hi: float, bins: int) -> np.ndarray:
+        return np.clip((values - lo) / (hi - lo) * bins, 0, bins - 1).astype(np.int64)
+
+    return np.stack([
+        quantise(lab[..., 0], 0.0, 100.0, COLOUR_BINS),
+        COLOUR_BINS + quantise(lab[..., 1], -80.0, 80.0, COLOUR_BINS),
+        2 * COLOUR_BINS + quantise(lab[..., 2], -80.0, 80.0, COLOUR_BINS),
+        3 * COLOUR_BINS + quantise(np.log1p(grad), 0.0, np.log1p(40.0), TEXTURE_BINS),
+    ], axis=-1)
+
+
 def region_graph(labels: np.ndarray, lab: np.ndarray, grad: np.ndarray) -> RegionGraph:
-    """Build the superpixel adjacency graph with colour and boundary-gradient edge weights."""
+    """Build the superpixel adjacency graph with histograms and boundary gradients."""
     n = int(labels.max()) + 1
-    flat = labels.ravel()
+    flat = labels.ravel().astype(np.int64)
     area = np.bincount(flat, minlength=n).astype(np.float64)
-    channels = [lab[..., c].ravel() for c in range(3)] + [TEXTURE_GAIN * grad.ravel()]
-    mean = np.stack([np.bincount(flat, c, minlength=n) for c in channels], axis=1) / np.maximum(area, 1)[:, None]
+    width = 3 * COLOUR_BINS + TEXTURE_BINS
+    bins = pixel_bins(lab, grad).reshape(-1, 4)
+    hist = np.zeros(n * width)
+    for c in range(4):
+        hist += np.bincount(flat * width + bins[:, c], minlength=n * width)
+    hist = hist.reshape(n, width)
 
     pairs, strength = [], []
     for a, b, ga, gb in (
@@ -123,138 +176,204 @@ def region_graph(labels: np.ndarray, lab: np.ndarray, grad: np.ndarray) -> Regio
         strength.append(np.maximum(ga[diff], gb[diff]))
     keys = np.concatenate(pairs)
     uniq, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    edge_grad = np.bincount(inverse, np.concatenate(strength)) / counts
+    edge_grad = np.bincount(inverse, np.concatenate(strength), minlength=len(uniq)) / np.maximum(counts, 1)
     edges = np.stack([uniq // n, uniq % n], axis=1).astype(np.int64)
-    colour = np.linalg.norm(mean[edges[:, 0]] - mean[edges[:, 1]], axis=1)
-    weight = 0.5 * colour + edge_grad
 
-    order = np.argsort(np.concatenate([edges[:, 0], edges[:, 1]]), kind="stable")
-    ends = np.concatenate([edges[:, 0], edges[:, 1]])[order]
-    edge_ids = np.concatenate([np.arange(len(edges)), np.arange(len(edges))])[order]
-    splits = np.searchsorted(ends, np.arange(1, n))
-    neighbours = tuple(np.split(edge_ids, splits))
-
-    rim = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    rim = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
     border = np.bincount(rim, minlength=n).astype(np.float64)
-    return RegionGraph(labels, area, mean, edges, counts.astype(np.float64), weight, neighbours, border)
+    return RegionGraph(labels, area, hist, border, edges, counts.astype(np.float64), edge_grad)
 
 
-# --------------------------------------------------------------------------- growing
+# --------------------------------------------------------------------------- hierarchy
 
 
-@dataclass(frozen=True)
-class Growth:
-    """A nested sequence of regions: prefix k holds the first k superpixels of `order`."""
+def _merge_costs(
+    hist: np.ndarray, area: np.ndarray, t: int, others: np.ndarray, shared: np.ndarray,
+    image_area: float, weights: MergeWeights,
+) -> np.ndarray:
+    """Cost of merging region `t` with each region in `others` (shared: (k, 2) length, gradient sum)."""
+    ht = hist[t] / area[t]
+    ho = hist[others] / area[others][:, None]
+    split = 3 * COLOUR_BINS
+    colour = 1.0 - np.minimum(ht[:split], ho[:, :split]).sum(axis=1) / 3.0
+    texture = 1.0 - np.minimum(ht[split:], ho[:, split:]).sum(axis=1)
+    edge = shared[:, 1] / np.maximum(shared[:, 0], 1.0) / weights.edge_scale
+    size = (area[t] + area[others]) / image_area
+    return weights.colour * colour + weights.texture * texture + weights.edge * edge + weights.size * size
 
-    order: np.ndarray  # (k,) superpixel ids in the order they joined
-    contrast: np.ndarray  # (k,) mean dissimilarity along each prefix's outline
-    cost: np.ndarray  # (k,) price paid to add each superpixel (0 for the seed)
-    area: np.ndarray  # (k,) pixels in each prefix
+
+def _adjacency(graph: RegionGraph) -> list[dict[int, list[float]]]:
+    """Per region: neighbour -> [shared boundary length, summed gradient along it], room for merges."""
+    n = len(graph.area)
+    adjacency: list[dict[int, list[float]]] = [dict() for _ in range(2 * n)]
+    for (i, j), ln, g in zip(graph.edges.tolist(), graph.length.tolist(), graph.edge_grad.tolist()):
+        shared = [ln, g * ln]
+        adjacency[i][j] = shared
+        adjacency[j][i] = shared
+    return adjacency
 
 
-def grow(graph: RegionGraph, seed: int, max_area: float) -> Growth:
-    """Grow a region from `seed`, always adding the cheapest neighbour, up to `max_area` pixels.
+def _absorb(adjacency: list[dict[int, list[float]]], a: int, b: int, t: int) -> list[int]:
+    """Move the neighbours of regions a and b to the new region t; return t's neighbours."""
+    for old in (a, b):
+        for other, shared in adjacency[old].items():
+            if other == a or other == b:
+                continue
+            merged = adjacency[t].setdefault(other, [0.0, 0.0])
+            merged[0] += shared[0]
+            merged[1] += shared[1]
+            del adjacency[other][old]
+        adjacency[old] = {}
+    for other, shared in adjacency[t].items():
+        adjacency[other][t] = shared
+    return list(adjacency[t])
 
-    A neighbour costs its cheapest edge into the region plus half its feature distance to the
-    region mean. The outline contrast is kept up to date as each superpixel joins; outline on the
-    image border counts with BORDER_WEIGHT, so regions that spill along the frame score low.
+
+def _outline_stats(adjacency: list[dict[int, list[float]]], node: int, border: float) -> float:
+    """Mean gradient along a region's outline; its length on the image border counts as 0."""
+    shared = np.array(list(adjacency[node].values())).reshape(-1, 2)
+    return float(shared[:, 1].sum() / max(shared[:, 0].sum() + border, 1.0))
+
+
+def seed_chain(
+    graph: RegionGraph, seed: int, max_area: float, weights: MergeWeights = MergeWeights()
+) -> list[Candidate]:
+    """Merge superpixels bottom-up, cheapest pair first; return the regions that contain `seed`.
+
+    Region ids n.. are given to merged regions in order. Stops once the seed's region would exceed
+    `max_area` pixels. Outline contrast comes from the merged boundary statistics at no extra cost.
     """
     n = len(graph.area)
-    inside = np.zeros(n, bool)
-    best_edge = np.full(n, np.inf)
-    order: list[int] = []
-    contrast: list[float] = []
-    costs: list[float] = []
-    areas: list[float] = []
-    cut_len = cut_sum = total = 0.0
-    feature_sum = np.zeros(graph.mean.shape[1])
-    node, price = seed, 0.0
-    while True:
-        inside[node] = True
-        best_edge[node] = np.inf
-        for e in graph.neighbours[node]:
-            other = graph.edges[e, 0] + graph.edges[e, 1] - node
-            ln, wt = graph.length[e], graph.weight[e]
-            sign = -1.0 if inside[other] else 1.0
-            cut_len += sign * ln
-            cut_sum += sign * ln * wt
-            if not inside[other]:
-                best_edge[other] = min(best_edge[other], wt)
-        cut_len += graph.border[node]
-        cut_sum += BORDER_WEIGHT * graph.border[node]
-        total += graph.area[node]
-        feature_sum += graph.mean[node] * graph.area[node]
-        order.append(node)
-        costs.append(price)
-        areas.append(total)
-        contrast.append(cut_sum / max(cut_len, 1.0))
+    image_area = float(graph.labels.size)
+    area = np.concatenate([graph.area, np.zeros(n)])
+    hist = np.concatenate([graph.hist, np.zeros_like(graph.hist)])
+    border = np.concatenate([graph.border, np.zeros(n)])
+    adjacency = _adjacency(graph)
+    members: dict[int, list[int]] = {}  # superpixels of merged regions; a superpixel stands for itself
 
-        frontier = np.flatnonzero(np.isfinite(best_edge))
-        if frontier.size == 0:
-            break
-        spread = np.linalg.norm(graph.mean[frontier] - feature_sum / total, axis=1)
-        cost = best_edge[frontier] + 0.5 * spread
-        pick = int(np.argmin(cost))
-        node, price = int(frontier[pick]), float(cost[pick])
-        if total + graph.area[node] > max_area:
-            break
-    return Growth(np.asarray(order), np.asarray(contrast), np.asarray(costs), np.asarray(areas))
+    def costs_from(t: int, others: list[int]) -> list[tuple[float, int, int]]:
+        shared = np.array([adjacency[t][o] for o in others])
+        costs = _merge_costs(hist, area, t, np.array(others), shared, image_area, weights)
+        return [(float(c), t, o) for o, c in zip(others, costs)]
+
+    heap: list[tuple[float, int, int]] = []
+    for i in range(n):
+        later = [j for j in adjacency[i] if j > i]
+        if later:
+            heap.extend(costs_from(i, later))
+    heapq.heapify(heap)
+    alive = np.zeros(2 * n, bool)
+    alive[:n] = True
+    seed_contrast = _outline_stats(adjacency, seed, border[seed])
+    chain = [Candidate(np.array([seed]), float(area[seed]), seed_contrast, 0.0)]
+    current, t, level = seed, n, 0.0
+    while heap:
+        cost, a, b = heapq.heappop(heap)
+        if not (alive[a] and alive[b]):
+            continue
+        alive[[a, b]] = False
+        alive[t] = True
+        area[t], hist[t], border[t] = area[a] + area[b], hist[a] + hist[b], border[a] + border[b]
+        level = max(level, cost)
+        members[t] = members.pop(a, [a]) + members.pop(b, [b])
+        others = _absorb(adjacency, a, b, t)
+        for item in costs_from(t, others) if others else []:
+            heapq.heappush(heap, item)
+        if current in (a, b):
+            if area[t] > max_area:
+                break
+            current = t
+            contrast = _outline_stats(adjacency, t, border[t])
+            chain.append(Candidate(np.array(members[t]), float(area[t]), contrast, level))
+        t += 1
+    return chain
 
 
-def prefix_scores(growth: Growth) -> np.ndarray:
-    """Objectness of each prefix: outline contrast minus the hardest merge it needed."""
-    return growth.contrast - HARDEST_MERGE_WEIGHT * np.maximum.accumulate(growth.cost)
-
-
-def choose_prefix(growth: Growth) -> int:
-    """Number of superpixels in the best prefix."""
-    return int(np.argmax(prefix_scores(growth))) + 1
+def choose_candidate(chain: list[Candidate], image_area: float) -> Candidate:
+    """The candidate whose outline follows the strongest edges (ignoring specks)."""
+    floor = MIN_CANDIDATE_FRACTION * image_area
+    eligible = [c for c in chain if c.area >= floor] or chain[-1:]
+    return max(eligible, key=lambda c: c.contrast)
 
 
 # --------------------------------------------------------------------------- refinement
 
 
-def grabcut_refine(rgb: np.ndarray, region: np.ndarray, seed_xy: tuple[int, int], iterations: int = 4) -> np.ndarray:
-    """Refine a rough boolean region with GrabCut in a padded bounding box; return a boolean mask."""
+def grabcut_refine(
+    rgb: np.ndarray, region: np.ndarray, seed_xy: tuple[int, int], iterations: int = 3
+) -> np.ndarray:
+    """Refine a rough boolean region with GrabCut in a padded crop; return a boolean mask."""
     h, w = region.shape
-    diag = float(np.hypot(h, w))
     ys, xs = np.nonzero(region)
-    pad = int(max(8, 0.25 * max(ys.ptp() + 1, xs.ptp() + 1)))
-    y0, y1 = max(0, ys.min() - pad), min(h, ys.max() + pad + 1)
-    x0, x1 = max(0, xs.min() - pad), min(w, xs.max() + pad + 1)
+    extent = max(ys.max() - ys.min() + 1, xs.max() - xs.min() + 1)
+    band = int(np.clip(round(0.03 * extent), 2, 0.015 * max(h, w) + 2))
+    far = 3 * band
+    y0, y1 = max(0, ys.min() - far - band), min(h, ys.max() + far + band + 1)
+    x0, x1 = max(0, xs.min() - far - band), min(w, xs.max() + far + band + 1)
     crop = region[y0:y1, x0:x1]
 
-    band = max(2, int(round(0.01 * diag)))
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * band + 1, 2 * band + 1))
-    grown = cv2.dilate(crop.astype(np.uint8), kernel) > 0
-    core = cv2.erode(crop.astype(np.uint8), kernel) > 0
+    outside = cv2.distanceTransform((~crop).astype(np.uint8), cv2.DIST_L2, 3)
+    inside = cv2.distanceTransform(crop.astype(np.uint8), cv2.DIST_L2, 3)
     mask = np.full(crop.shape, cv2.GC_BGD, np.uint8)
-    far = cv2.dilate(grown.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (4 * band + 1,) * 2)) > 0
-    mask[far] = cv2.GC_PR_BGD
-    mask[grown] = cv2.GC_PR_FGD
-    mask[core] = cv2.GC_PR_FGD
+    mask[outside <= far] = cv2.GC_PR_BGD
+    mask[outside <= band] = cv2.GC_PR_FGD
+    mask[inside > 2 * band] = cv2.GC_FGD  # GrabCut only moves the outline, never carves the interior
     sx, sy = seed_xy[0] - x0, seed_xy[1] - y0
-    radius = max(1, int(round(SEED_RADIUS * diag)))
-    cv2.circle(mask, (sx, sy), radius, int(cv2.GC_FGD), -1)
-    mask[~crop & (mask == cv2.GC_FGD)] = cv2.GC_PR_FGD
+    radius = int(np.clip(0.5 * inside[sy, sx], 1, 0.03 * max(h, w) + 1))
+    disc = np.zeros_like(mask)
+    cv2.circle(disc, (sx, sy), radius, 1, -1)
+    mask[(disc > 0) & crop] = cv2.GC_FGD
     mask[sy, sx] = cv2.GC_FGD
 
-    if not (mask == cv2.GC_BGD).any() and not (mask == cv2.GC_PR_BGD).any():
+    n_bg = int(((mask == cv2.GC_BGD) | (mask == cv2.GC_PR_BGD)).sum())
+    if n_bg < 16 or min(crop.shape) < 4:
         return region.copy()
-    if (mask == cv2.GC_BGD).sum() + (mask == cv2.GC_PR_BGD).sum() < 2:
+    fg = run_grabcut(rgb[y0:y1, x0:x1], mask, (sx, sy), iterations)
+    if fg is None:
         return region.copy()
+    out = np.zeros_like(region)
+    out[y0:y1, x0:x1] = fg
+    return out
+
+
+def run_grabcut(
+    rgb: np.ndarray, labels: np.ndarray, seed_xy: tuple[int, int], iterations: int
+) -> np.ndarray | None:
+    """GrabCut from a label mask, at most GRABCUT_MAX_PIXELS large; boolean foreground or None."""
+    h, w = labels.shape
+    factor = min(1.0, float(np.sqrt(GRABCUT_MAX_PIXELS / (h * w))))
+    if factor < 1.0:
+        size = (max(4, round(w * factor)), max(4, round(h * factor)))
+        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        labels = cv2.resize(labels, size, interpolation=cv2.INTER_NEAREST)
+        sx, sy = min(size[0] - 1, int(seed_xy[0] * factor)), min(size[1] - 1, int(seed_xy[1] * factor))
+        labels[sy, sx] = cv2.GC_FGD
     bgd = np.zeros((1, 65), np.float64)
     fgd = np.zeros((1, 65), np.float64)
     cv2.setRNGSeed(0)
-    bgr = np.ascontiguousarray(rgb[y0:y1, x0:x1, ::-1])
     try:
-        cv2.grabCut(bgr, mask, None, bgd, fgd, iterations, cv2.GC_INIT_WITH_MASK)
+        bgr = np.ascontiguousarray(rgb[..., ::-1])
+        cv2.grabCut(bgr, labels, None, bgd, fgd, iterations, cv2.GC_INIT_WITH_MASK)
     except cv2.error as exc:
-        log.debug("GrabCut failed (%s); keeping the grown region", exc)
-        return region.copy()
-    out = np.zeros_like(region)
-    out[y0:y1, x0:x1] = (mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)
-    return out
+        log.debug("GrabCut failed (%s); keeping the superpixel region", exc)
+        return None
+    fg = ((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)).astype(np.float32)
+    if factor < 1.0:
+        fg = cv2.resize(fg, (w, h), interpolation=cv2.INTER_LINEAR)
+    return fg > 0.5
+
+
+def outline_contrast(mask: np.ndarray, grad: np.ndarray) -> float:
+    """Mean gradient magnitude on the mask's outline; outline on the image border counts as 0."""
+    padded = np.pad(mask, 1)
+    interior = (padded[1:-1, 1:-1] & padded[:-2, 1:-1] & padded[2:, 1:-1]
+                & padded[1:-1, :-2] & padded[1:-1, 2:])
+    outline = mask & ~interior
+    if not outline.any():
+        return 0.0
+    inner = np.zeros_like(mask)
+    inner[1:-1, 1:-1] = True
+    return float(grad[outline & inner].sum() / outline.sum())
 
 
 def component_at(mask: np.ndarray, seed_xy: tuple[int, int]) -> np.ndarray:
@@ -265,107 +384,145 @@ def component_at(mask: np.ndarray, seed_xy: tuple[int, int]) -> np.ndarray:
     return lab == lab[seed_xy[1], seed_xy[0]]
 
 
-def tidy(mask: np.ndarray, seed_xy: tuple[int, int]) -> np.ndarray:
-    """Keep the clicked component, fill its holes and close small gaps."""
+def tidy(mask: np.ndarray, seed_xy: tuple[int, int], close_px: int = 2) -> np.ndarray:
+    """Keep the clicked component, close small gaps and fill holes."""
     m = component_at(mask, seed_xy)
-    m = ndimage.binary_fill_holes(m)
-    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
-    closed = cv2.morphologyEx(m.astype(np.uint8), cv2.MORPH_CLOSE, k) > 0
-    return ndimage.binary_fill_holes(component_at(closed, seed_xy))
+    if close_px > 0:
+        k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * close_px + 1, 2 * close_px + 1))
+        m = cv2.morphologyEx(m.astype(np.uint8), cv2.MORPH_CLOSE, k) > 0
+    return ndimage.binary_fill_holes(component_at(m, seed_xy))
 
 
 def limit_area(mask: np.ndarray, seed_xy: tuple[int, int], max_pixels: int) -> np.ndarray:
-    """Keep at most `max_pixels` of the mask: those geodesically nearest the seed inside it."""
+    """Shrink the mask to at most `max_pixels`: keep what lies nearest the seed, still connected."""
     if mask.sum() <= max_pixels:
         return mask
-    dist = geodesic_steps(mask, seed_xy)
-    keep = np.sort(dist[mask])[max(0, max_pixels - 1)]
-    return mask & (dist <= keep) if (dist <= keep).sum() <= max_pixels else mask & (dist < keep)
-
-
-def geodesic_steps(mask: np.ndarray, seed_xy: tuple[int, int]) -> np.ndarray:
-    """Chessboard-step distance from the seed through `mask` (inf outside or unreachable)."""
-    dist = np.full(mask.shape, np.inf)
-    frontier = np.zeros_like(mask)
-    frontier[seed_xy[1], seed_xy[0]] = True
-    step = 0
-    reached = frontier.copy()
-    struct = np.ones((3, 3), bool)
-    while frontier.any():
-        dist[frontier] = step
-        grown = ndimage.binary_dilation(frontier, struct) & mask & ~reached
-        reached |= grown
-        frontier = grown
-        step += 1
-    return dist
+    yy, xx = np.indices(mask.shape)
+    dist = np.hypot(xx - seed_xy[0], yy - seed_xy[1])
+    radius = np.sort(dist[mask])[max(0, max_pixels - 1)]
+    return component_at(mask & (dist < radius), seed_xy)
 
 
 # --------------------------------------------------------------------------- full resolution
 
 
-def upsample_soft(mask: np.ndarray, rgb: np.ndarray) -> np.ndarray:
-    """Upsample a boolean working-resolution mask to the image with a 1-2 px edge snapped to colour edges."""
+def upsample_snap(mask: np.ndarray, rgb: np.ndarray) -> np.ndarray:
+    """Upsample a boolean working-resolution mask to the image, snapping its edge to colour edges."""
     h, w = rgb.shape[:2]
+    if mask.shape == (h, w):
+        return mask
     soft = cv2.resize(mask.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
     scale = max(h, w) / max(mask.shape)
-    if scale > 1.01:
-        radius = int(max(2, round(scale * 1.5)))
-        soft = cv2.ximgproc.guidedFilter(rgb, soft, radius, 1e-3)
-        soft = np.clip((soft - 0.5) * 2.0 + 0.5, 0.0, 1.0)
-    hard = soft > 0.5
-    edge = cv2.GaussianBlur(hard.astype(np.float32), (0, 0), 0.7)
-    return np.clip(edge, 0.0, 1.0).astype(np.float32)
+    radius = int(max(2, round(scale * 1.5)))
+    rows, cols = padded_box(soft > 0.01, None, 2 * radius + 4)
+    out = np.zeros((h, w), bool)
+    out[rows, cols] = cv2.ximgproc.guidedFilter(rgb[rows, cols], soft[rows, cols], radius, 1e-3) > 0.5
+    return out
+
+
+def soft_edge(hard: np.ndarray, sigma: float = 0.7) -> np.ndarray:
+    """Float32 mask: 1 inside, 0 outside, with a 1-2 px ramp that keeps the 0.5 level on the edge."""
+    blur = cv2.GaussianBlur(hard.astype(np.float32), (0, 0), sigma)
+    blur = np.where(blur > 0.999, 1.0, np.where(blur < 0.001, 0.0, blur))
+    return np.where(hard, np.maximum(blur, 0.5), np.minimum(blur, 0.49)).astype(np.float32)
 
 
 # --------------------------------------------------------------------------- public API
+
+
+def prepare(image: np.ndarray) -> Prepared:
+    """Superpixel graph of the image at working resolution (shared by all clicks)."""
+    rgb = check_image(image)
+    h, w = rgb.shape[:2]
+    scale = working_scale(rgb.shape)
+    small = rgb if scale == 1.0 else cv2.resize(
+        rgb, (max(2, round(w * scale)), max(2, round(h * scale))), interpolation=cv2.INTER_AREA
+    )
+    lab = to_lab(small)
+    grad = gradient_magnitude(lab)
+    return Prepared(small, grad, region_graph(superpixels(small), lab, grad))
+
+
+def segment_prepared(
+    prepared: Prepared, image: np.ndarray, point: tuple[float, float], *, max_area_fraction: float = 0.35
+) -> np.ndarray:
+    """segment_at_point on an image already passed through prepare()."""
+    rgb = check_image(image)
+    x, y = check_point(point, rgb.shape)
+    cap = check_fraction(max_area_fraction)
+    h, w = rgb.shape[:2]
+    small, graph = prepared.small, prepared.graph
+    sh, sw = small.shape[:2]
+    seed = (min(sw - 1, int(x * sw / w)), min(sh - 1, int(y * sh / h)))
+    max_pixels = cap * sh * sw
+
+    chain = seed_chain(graph, int(graph.labels[seed[1], seed[0]]), 0.9 * max_pixels)
+    best = choose_candidate(chain, float(sh * sw))
+    region = tidy(np.isin(graph.labels, best.members), seed, close_px=0)
+    log.debug("candidate %.1f%% of the image, outline contrast %.1f", 100 * region.mean(), best.contrast)
+
+    refined = tidy(grabcut_refine(small, region, seed), seed)
+    cut_score = outline_contrast(refined, prepared.grad)
+    region_score = outline_contrast(region, prepared.grad)
+    if refined.sum() > max_pixels:
+        log.info("GrabCut grew the mask past %.0f%% of the image; using the tighter superpixel region",
+                 100 * cap)
+        refined = region
+    elif refined.sum() < 0.5 * region.sum() or cut_score < GRABCUT_TOLERANCE * region_score:
+        log.debug("keeping the superpixel region (outline contrast %.1f) over GrabCut's (%.1f, %d px)",
+                  region_score, cut_score, int(refined.sum()))
+        refined = region
+    if refined.sum() > max_pixels:
+        log.info("mask exceeds %.0f%% of the image; trimming it around the click", 100 * cap)
+        refined = limit_area(refined, seed, int(max_pixels))
+
+    full_seed = (min(w - 1, int(x)), min(h - 1, int(y)))
+    return finish(upsample_snap(refined, rgb), full_seed, int(cap * h * w))
+
+
+def padded_box(mask: np.ndarray, seed_xy: tuple[int, int] | None, pad: int) -> tuple[slice, slice]:
+    """Row and column slices around the mask (and the seed), grown by `pad` pixels, inside the image."""
+    ys, xs = np.nonzero(mask)
+    if seed_xy is not None or ys.size == 0:
+        sx, sy = seed_xy or (0, 0)
+        ys, xs = np.append(ys, sy), np.append(xs, sx)
+    h, w = mask.shape
+    return (slice(max(0, ys.min() - pad), min(h, ys.max() + pad + 1)),
+            slice(max(0, xs.min() - pad), min(w, xs.max() + pad + 1)))
+
+
+def finish(hard: np.ndarray, seed_xy: tuple[int, int], max_pixels: int) -> np.ndarray:
+    """Clicked component of a full-resolution mask, within the area cap, with a soft edge."""
+    rows, cols = padded_box(hard, seed_xy, pad=4)
+    local_seed = (seed_xy[0] - cols.start, seed_xy[1] - rows.start)
+    crop = tidy(hard[rows, cols], local_seed, close_px=0)
+    if crop.sum() > max_pixels:
+        log.info("mask exceeds the area cap at full resolution; trimming it around the click")
+        crop = limit_area(crop, local_seed, max_pixels)
+    out = np.zeros(hard.shape, np.float32)
+    out[rows, cols] = soft_edge(crop)
+    return out
 
 
 def segment_at_point(
     image: np.ndarray, point: tuple[float, float], *, max_area_fraction: float = 0.35
 ) -> np.ndarray:
     """Mask (H, W) float32 in [0, 1] of the object under the click at `point` (x, y) pixels."""
-    rgb = _check_image(image)
-    x, y = _check_point(point, rgb.shape)
-    cap = _check_fraction(max_area_fraction)
-    h, w = rgb.shape[:2]
-
-    scale = working_scale(rgb.shape)
-    small = rgb if scale == 1.0 else cv2.resize(
-        rgb, (max(2, round(w * scale)), max(2, round(h * scale))), interpolation=cv2.INTER_AREA
-    )
-    sh, sw = small.shape[:2]
-    seed = (min(sw - 1, int(x * sw / w)), min(sh - 1, int(y * sh / h)))
-    max_pixels = cap * sh * sw
-
-    lab = to_lab(small)
-    graph = region_graph(superpixels(small), lab, gradient_magnitude(lab))
-    growth = grow(graph, int(graph.labels[seed[1], seed[0]]), 0.9 * max_pixels)
-    keep = choose_prefix(growth)
-    region = np.isin(graph.labels, growth.order[:keep])
-    log.debug("grown region: %d of %d superpixels, %.1f%% of the image", keep, len(growth.order), 100 * region.mean())
-
-    refined = tidy(grabcut_refine(small, region, seed), seed)
-    if refined.sum() > max_pixels or refined.sum() < 0.3 * region.sum():
-        log.info("GrabCut disagrees with the grown region (%d vs %d px); keeping the grown region",
-                 refined.sum(), region.sum())
-        refined = tidy(region, seed)
-    refined = limit_area(refined, seed, int(max_pixels))
-
-    soft = upsample_soft(refined, rgb)
-    full_seed = (min(w - 1, int(x)), min(h - 1, int(y)))
-    hard = component_at(soft > 0.5, full_seed)
-    hard = limit_area(hard, full_seed, int(cap * h * w))
-    return np.where(hard, np.maximum(soft, 0.5), np.minimum(soft, 0.49) * _near(hard)).astype(np.float32)
-
-
-def _near(hard: np.ndarray) -> np.ndarray:
-    """1 within two pixels of the hard mask, 0 elsewhere (keeps the soft edge attached)."""
-    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
-    return (cv2.dilate(hard.astype(np.uint8), k) > 0).astype(np.float32)
+    rgb = check_image(image)
+    check_point(point, rgb.shape)
+    check_fraction(max_area_fraction)
+    return segment_prepared(prepare(rgb), rgb, point, max_area_fraction=max_area_fraction)
 
 
 def segment_at_points(
-    image: np.ndarray, points: Sequence[tuple[float, float]], **kw: float
+    image: np.ndarray, points: Sequence[tuple[float, float]], *, max_area_fraction: float = 0.35
 ) -> list[np.ndarray]:
-    """One mask per click point (see segment_at_point)."""
-    return [segment_at_point(image, p, **kw) for p in points]
+    """One mask per click point (see segment_at_point); the superpixel graph is built once."""
+    rgb = check_image(image)
+    for p in points:
+        check_point(p, rgb.shape)
+    check_fraction(max_area_fraction)
+    if not len(points):
+        return []
+    prepared = prepare(rgb)
+    return [segment_prepared(prepared, rgb, p, max_area_fraction=max_area_fraction) for p in points]
