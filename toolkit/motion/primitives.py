@@ -54,9 +54,22 @@ class RegionGeometry:
 
     @property
     def reach(self) -> float:
-        """Typical travel distance: the region's size, but at least a tenth of the image diagonal."""
-        diagonal = float(np.hypot(*self.image_size))
-        return max(float(np.sqrt(self.width * self.height)), 0.1 * diagonal)
+        """Typical travel distance: the region's longer side, but at least a tenth of the image diagonal."""
+        return max(self.width, self.height, self._least_travel)
+
+    @property
+    def reach_x(self) -> float:
+        """Travel distance for sideways moves: the region's width, at least a tenth of the diagonal."""
+        return max(self.width, self._least_travel)
+
+    @property
+    def reach_y(self) -> float:
+        """Travel distance for vertical moves: the region's height, at least a tenth of the diagonal."""
+        return max(self.height, self._least_travel)
+
+    @property
+    def _least_travel(self) -> float:
+        return 0.1 * float(np.hypot(*self.image_size))
 
 
 def rotation_displacement(points: np.ndarray, pivot: np.ndarray, angles: np.ndarray) -> np.ndarray:
@@ -164,22 +177,22 @@ def _shift(points, timeline, vector, amount):
 
 def rise(points, timeline, geometry, amount, rng):
     """Move up."""
-    return _shift(points, timeline, (0.0, -0.35 * geometry.reach), amount)
+    return _shift(points, timeline, (0.0, -0.35 * geometry.reach_y), amount)
 
 
 def fall(points, timeline, geometry, amount, rng):
     """Move down."""
-    return _shift(points, timeline, (0.0, 0.35 * geometry.reach), amount)
+    return _shift(points, timeline, (0.0, 0.35 * geometry.reach_y), amount)
 
 
 def drift_left(points, timeline, geometry, amount, rng):
     """Slide to the left."""
-    return _shift(points, timeline, (-0.35 * geometry.reach, 0.0), amount)
+    return _shift(points, timeline, (-0.35 * geometry.reach_x, 0.0), amount)
 
 
 def drift_right(points, timeline, geometry, amount, rng):
     """Slide to the right."""
-    return _shift(points, timeline, (0.35 * geometry.reach, 0.0), amount)
+    return _shift(points, timeline, (0.35 * geometry.reach_x, 0.0), amount)
 
 
 def rotate(points, timeline, geometry, amount, rng):
@@ -211,14 +224,14 @@ def pulse(points, timeline, geometry, amount, rng):
 def bounce(points, timeline, geometry, amount, rng):
     """Hop up and land again."""
     hop = np.abs(np.sin(0.5 * timeline.phase(1.2)))
-    return translation(points, np.stack([np.zeros_like(hop), -0.15 * geometry.reach * amount * hop], -1))
+    return translation(points, np.stack([np.zeros_like(hop), -0.15 * geometry.reach_y * amount * hop], -1))
 
 
 def shake(points, timeline, geometry, amount, rng):
     """Quick side-to-side jitter."""
     phases = rng.uniform(0, 2 * np.pi, size=2)
     raw = np.sin(timeline.phase(5.0) + phases[0]) + 0.5 * np.sin(timeline.phase(8.0) + phases[1])
-    dx = 0.02 * geometry.reach * amount * (raw - raw[0])
+    dx = 0.02 * geometry.reach_x * amount * (raw - raw[0])
     return translation(points, np.stack([dx, np.zeros_like(dx)], -1))
 
 
