@@ -16,8 +16,11 @@ from toolkit.motion.primitives import MOTIONS, RegionGeometry
 from toolkit.motion.prompt import MotionRequest, parse_prompt
 from toolkit.motion.timing import Timeline
 from toolkit.options import RenderOptions, option, parse_drag, parse_point
+from weights.registry import cache_dir, cache_path, first_cached, get
 
 log = logging.getLogger(__name__)
+
+SAM_CHECKPOINTS = ("sam_vit_h", "sam_vit_l", "sam_vit_b")
 
 DEFAULT_STRENGTH = 0.5
 
@@ -40,6 +43,9 @@ class ClickOptions(RenderOptions):
     strength: float = option(DEFAULT_STRENGTH, help="motion amplitude from 0 (still) to 1 (strong)", metavar="0..1")
     sam_checkpoint: Path | None = option(None, help="segment-anything checkpoint (.pth) for the click regions",
                                          metavar="PTH")
+    segmenter: str = option("auto", help="how a click becomes a region: 'sam' (needs a checkpoint), 'offline' "
+                            "(no weights) or 'auto' (sam when a checkpoint is given or cached)",
+                            choices=["auto", "sam", "offline"])
 
     def validate(self) -> None:
         super().validate()
@@ -178,10 +184,19 @@ class ClickMode:
     @staticmethod
     def _segmenter(options: ClickOptions):
         """The click-to-mask function: segment-anything with a checkpoint, else the offline one."""
-        if options.sam_checkpoint is not None:
+        checkpoint, sha256 = options.sam_checkpoint, None
+        if checkpoint is None and options.segmenter != "offline":
+            cached = first_cached(SAM_CHECKPOINTS)
+            if cached is not None:
+                checkpoint, sha256 = cache_path(cached.name), cached.sha256
+        if options.segmenter == "sam" and checkpoint is None:
+            raise InputError(f"--segmenter sam needs --sam-checkpoint PATH or a checkpoint in {cache_dir()} "
+                             f"(one of: {', '.join(get(n).filename for n in SAM_CHECKPOINTS)})")
+        if checkpoint is not None and options.segmenter != "offline":
             from toolkit.perception.sam import SamSegmenter
 
-            sam = SamSegmenter(options.sam_checkpoint)
+            log.info("click regions from segment-anything: %s", checkpoint)
+            sam = SamSegmenter(checkpoint, sha256=sha256)
             return lambda image, points: sam.masks_at_points(image, points) if points else []
         from toolkit.perception.segment import segment_at_points
 

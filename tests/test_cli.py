@@ -125,3 +125,18 @@ def test_help_lists_modes_and_options():
     for flag in ("--point", "--prompt", "--drag", "--trajectory", "--mask", "--strength", "--frames", "--fps",
                  "--seed", "--loop", "--max-side", "--sam-checkpoint"):
         assert flag in result.stdout
+
+
+def test_sam_without_a_checkpoint_says_where_to_put_one(tmp_path, scene_png, capsys, monkeypatch):
+    monkeypatch.setenv("TOOLKIT_WEIGHTS_DIR", str(tmp_path / "weights"))
+    code, err = run_cli(["click", scene_png, "--point", "5,5", "--segmenter", "sam", "-o", tmp_path / "o.mp4"], capsys)
+    assert code == 2 and "sam_vit_b_01ec64.pth" in err and str(tmp_path / "weights") in err
+
+
+def test_a_corrupt_sam_checkpoint_exits_2(tmp_path, scene_png, capsys):
+    checkpoint = tmp_path / "sam_vit_b_01ec64.pth"
+    checkpoint.write_bytes(b"not a checkpoint")
+    code, err = run_cli(["click", scene_png, "--point", "5,5", "--sam-checkpoint", checkpoint, "-o", tmp_path / "o.mp4"],
+                        capsys)
+    assert code == 2 and "sam_vit_b_01ec64.pth" in err
+    assert not (tmp_path / "o.mp4").exists()

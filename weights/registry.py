@@ -116,3 +116,11 @@ def verify_file(path: str | os.PathLike[str], sha256: str | None) -> bool:
     if sha256 is None:
         return True
     return file_sha256(path) == sha256.strip().lower()
+
+
+def first_cached(names: tuple[str, ...]) -> Checkpoint | None:
+    """The first of `names` whose file is in the cache, or None."""
+    for name in names:
+        if local_path(name) is not None:
+            return get(name)
+    return None

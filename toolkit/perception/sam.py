@@ -14,12 +14,11 @@ from segment_anything.modeling import Sam
 
 from toolkit.errors import InputError
 from toolkit.perception.segment import check_image, check_point, component_at, soft_edge
-from weights.registry import local_path, verify_file
+from weights.registry import verify_file
 
 log = logging.getLogger(__name__)
 
 MODEL_TYPES = ("vit_b", "vit_l", "vit_h")
-REGISTRY_NAMES = {"vit_b": "sam_vit_b", "vit_l": "sam_vit_l", "vit_h": "sam_vit_h"}
 
 
 def infer_model_type(path: str | Path) -> str | None:
@@ -58,15 +57,6 @@ def build_sam(model_type: str | None, builder: Callable[[], Sam] | None = None) 
     if model_type not in MODEL_TYPES:
         raise InputError(f"Unknown SAM model type {model_type!r}; expected one of {', '.join(MODEL_TYPES)}.")
     return sam_model_registry[model_type](checkpoint=None)
-
-
-def find_checkpoint(preference: Sequence[str] = ("vit_h", "vit_l", "vit_b")) -> Path | None:
-    """The first SAM checkpoint of `preference` present in the weights cache, or None."""
-    for model_type in preference:
-        path = local_path(REGISTRY_NAMES[model_type])
-        if path is not None:
-            return path
-    return None
 
 
 class SamSegmenter:
