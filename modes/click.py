@@ -129,6 +129,8 @@ class ClickMode:
     name = "click"
     summary = "animate the clicked region of a photo with a motion prompt or drags"
     options_class = ClickOptions
+    epilog = ("motions for --prompt: " + ", ".join(MOTIONS) + "; modifiers: gently, slightly, strongly, wildly "
+              "(amplitude), slowly, quickly (speed)")
 
     def plan(self, image: np.ndarray, options: ClickOptions, *, scale: float = 1.0) -> MotionPlan:
         options.validate()

@@ -48,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="animate", description="Turn one image into a short video.", parents=[common])
     commands = parser.add_subparsers(dest="command", metavar="MODE", parser_class=_Parser)
     for name, mode in load_modes().items():
-        sub = commands.add_parser(name, help=mode.summary, description=mode.summary, parents=[common])
+        sub = commands.add_parser(name, help=mode.summary, description=mode.summary, parents=[common],
+                                  epilog=getattr(mode, "epilog", None))
         sub.add_argument("image", type=Path, help="source image (JPEG, PNG, WebP, BMP or TIFF)")
         sub.add_argument("-o", "--output", type=Path, required=True,
                          help="output: .mp4/.mov/.mkv, .gif, .webp or a PNG pattern like frames/%%04d.png")
