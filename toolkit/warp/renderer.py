@@ -72,7 +72,8 @@ def prepare_scene(image: np.ndarray, plan: MotionPlan, options: WarpOptions, see
     feather = options.feather if options.feather is not None else feather_width(width, height)
     nodes = grid.positions().reshape(-1, 2)
 
-    cores = [hard_region(mask) for mask in plan.regions]
+    grow = max(2, int(round(0.004 * np.hypot(width, height))))
+    cores = [hard_region(mask, grow) for mask in plan.regions]
     hole = np.zeros((height, width), bool)
     for core in cores:
         hole |= core
@@ -93,16 +94,19 @@ def prepare_scene(image: np.ndarray, plan: MotionPlan, options: WarpOptions, see
 
 
 def _destination_box(layer: Layer, affine: np.ndarray, residual: np.ndarray, size: tuple[int, int]) -> tuple[int, int, int, int] | None:
-    """Box of the output that the moved layer can touch."""
+    """Box of the output that the moved layer can touch.
+
+    A layer cut by the frame's edge continues beyond it, so its box reaches to that edge.
+    """
     x0, y0, x1, y1 = layer.alpha_box
+    width, height = size
     corners = np.array([[x0, y0], [x1, y0], [x0, y1], [x1, y1]], np.float64)
     moved = apply_affine(affine, corners)
     slack = float(np.abs(residual).max(initial=0.0)) + 2.0
-    width, height = size
-    bx0 = max(0, int(np.floor(moved[:, 0].min() - slack)))
-    by0 = max(0, int(np.floor(moved[:, 1].min() - slack)))
-    bx1 = min(width, int(np.ceil(moved[:, 0].max() + slack)) + 1)
-    by1 = min(height, int(np.ceil(moved[:, 1].max() + slack)) + 1)
+    bx0 = 0 if x0 == 0 else max(0, int(np.floor(moved[:, 0].min() - slack)))
+    by0 = 0 if y0 == 0 else max(0, int(np.floor(moved[:, 1].min() - slack)))
+    bx1 = width if x1 == width else min(width, int(np.ceil(moved[:, 0].max() + slack)) + 1)
+    by1 = height if y1 == height else min(height, int(np.ceil(moved[:, 1].max() + slack)) + 1)
     if bx1 <= bx0 or by1 <= by0:
         return None
     return bx0, by0, bx1, by1
@@ -122,7 +126,8 @@ def composite_layer(frame: np.ndarray, scene: Scene, layer: Layer, rest: np.ndar
     map_x, map_y = upsample_map(displacement, grid, box)
     x0, y0, x1, y1 = box
     moved = cv2.remap(scene.source, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    alpha = cv2.remap(layer.alpha, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    # replicate: a region cut by the frame's edge continues beyond it instead of showing a hard edge
+    alpha = cv2.remap(layer.alpha, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     under = frame[y0:y1, x0:x1].astype(np.float32)
     blended = under + alpha[..., None] * (moved.astype(np.float32) - under)
     frame[y0:y1, x0:x1] = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
