@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from toolkit.errors import InputError
@@ -112,6 +113,23 @@ def control_points(mask: np.ndarray, per_side: int = 12, margin_fraction: float 
     return grid.astype(np.float64)
 
 
+def merge_touching(masks: list[np.ndarray], gap: int = 3) -> list[np.ndarray]:
+    """Union the masks that overlap or lie within `gap` pixels of each other.
+
+    Two clicks on parts of one object (a rocket's body and its nose cone) then move as one
+    region instead of tearing apart; clicks on separate objects stay separate regions.
+    """
+    groups: list[list[int]] = []
+    kernel = np.ones((2 * gap + 1, 2 * gap + 1), np.uint8)
+    grown = [cv2.dilate((m > 0.5).astype(np.uint8), kernel).astype(bool) for m in masks]
+    for index in range(len(masks)):
+        touching = [g for g in groups if any((grown[index] & (masks[j] > 0.5)).any() for j in g)]
+        merged = [index] + [j for g in touching for j in g]
+        groups = [g for g in groups if g not in touching] + [sorted(merged)]
+    groups.sort(key=lambda g: g[0])
+    return [np.maximum.reduce([masks[j] for j in g]) for g in groups]
+
+
 def prompt_displacements(points: np.ndarray, geometry: RegionGeometry, requests: list[MotionRequest],
                          timeline: Timeline, strength: float, rng: np.random.Generator) -> np.ndarray:
     """(P, T, 2) sum of the displacements of every requested motion."""
@@ -146,7 +164,7 @@ class ClickMode:
 
         segmenter = self._segmenter(options)
         prompt_masks = ([load_mask(m, (width, height)) for m in options.masks] if options.masks
-                        else segmenter(image, points))
+                        else merge_touching(segmenter(image, points)))
         drag_masks = segmenter(image, [start for start, _ in drags] + [tuple(p[0]) for p in paths])
 
         timeline = Timeline(options.frames, options.fps, options.loop)

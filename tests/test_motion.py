@@ -116,3 +116,4 @@ def test_motion_plan_validates_shapes():
         MotionPlan(np.zeros((3, 5)), np.zeros(3, int), regions)
     with pytest.raises(ValueError):
         MotionPlan(np.zeros((3, 5, 2)), np.array([0, 0, 1]), regions)
+
