@@ -18,7 +18,8 @@ pytestmark = pytest.mark.assets
 @pytest.mark.parametrize("photo, point, prompt", [
     ("sg-i2v-107", (715, 210), "sway"),
     ("sg-i2v-13", (240, 322), "sway"),
-    ("sg-i2v-122", (458, 535), "rise"),
+    ("sg-i2v-107", (347, 192), "rise"),
+    ("sg-i2v-122", (458, 535), "flutter"),
 ])
 def test_a_clicked_object_moves_and_the_rest_stays_still(assets, tmp_path, photo, point, prompt):
     clip = tmp_path / "clip.mp4"

@@ -37,39 +37,30 @@ class Checkpoint:
 # that verify these downloads (micro-sam's model registry among them); they agree with one another.
 _SAM_BASE = "https://dl.fbaipublicfiles.com/segment_anything/"
 
+
+def _sam(encoder: str, filename: str, sha256: str, size_bytes: int, note: str) -> Checkpoint:
+    """A Segment Anything checkpoint (all are Apache-2.0 and published side by side)."""
+    return Checkpoint(
+        name=f"sam_{encoder}",
+        url=_SAM_BASE + filename,
+        filename=filename,
+        sha256=sha256,
+        size_bytes=size_bytes,
+        licence="Apache-2.0",
+        commercial_use=True,
+        description=f"Segment Anything, {note}",
+    )
+
+
 REGISTRY: dict[str, Checkpoint] = {
     c.name: c
     for c in (
-        Checkpoint(
-            name="sam_vit_b",
-            url=_SAM_BASE + "sam_vit_b_01ec64.pth",
-            filename="sam_vit_b_01ec64.pth",
-            sha256="ec2df62732614e57411cdcf32a23ffdf28910380d03139ee0f4fcbe91eb8c912",
-            size_bytes=375_042_383,
-            licence="Apache-2.0",
-            commercial_use=True,
-            description="Segment Anything, ViT-B image encoder (91M parameters): click-to-mask, fastest.",
-        ),
-        Checkpoint(
-            name="sam_vit_l",
-            url=_SAM_BASE + "sam_vit_l_0b3195.pth",
-            filename="sam_vit_l_0b3195.pth",
-            sha256="3adcc4315b642a4d2101128f611684e8734c41232a17c648ed1693702a49a622",
-            size_bytes=1_249_524_607,
-            licence="Apache-2.0",
-            commercial_use=True,
-            description="Segment Anything, ViT-L image encoder (308M parameters): click-to-mask.",
-        ),
-        Checkpoint(
-            name="sam_vit_h",
-            url=_SAM_BASE + "sam_vit_h_4b8939.pth",
-            filename="sam_vit_h_4b8939.pth",
-            sha256="a7bf3b02f3ebf1267aba913ff637d9a2d5c33d3173bb679e46d9f338c26f262e",
-            size_bytes=2_564_550_879,
-            licence="Apache-2.0",
-            commercial_use=True,
-            description="Segment Anything, ViT-H image encoder (636M parameters): click-to-mask, best masks.",
-        ),
+        _sam("vit_b", "sam_vit_b_01ec64.pth", "ec2df62732614e57411cdcf32a23ffdf28910380d03139ee0f4fcbe91eb8c912",
+             375_042_383, "ViT-B image encoder (91M parameters): click-to-mask, fastest."),
+        _sam("vit_l", "sam_vit_l_0b3195.pth", "3adcc4315b642a4d2101128f611684e8734c41232a17c648ed1693702a49a622",
+             1_249_524_607, "ViT-L image encoder (308M parameters): click-to-mask."),
+        _sam("vit_h", "sam_vit_h_4b8939.pth", "a7bf3b02f3ebf1267aba913ff637d9a2d5c33d3173bb679e46d9f338c26f262e",
+             2_564_550_879, "ViT-H image encoder (636M parameters): click-to-mask, best masks."),
     )
 }
 
