@@ -140,3 +140,42 @@ def test_a_corrupt_sam_checkpoint_exits_2(tmp_path, scene_png, capsys):
                         capsys)
     assert code == 2 and "sam_vit_b_01ec64.pth" in err
     assert not (tmp_path / "o.mp4").exists()
+
+
+def test_a_failure_mid_render_leaves_no_file_and_exits_1(tmp_path, scene_png, capsys, monkeypatch):
+    from toolkit.warp import renderer
+
+    real = renderer.render_frame
+
+    def failing(scene, plan, index, options):
+        if index == 3:
+            raise RuntimeError("simulated fault")
+        return real(scene, plan, index, options)
+
+    monkeypatch.setattr(renderer, "render_frame", failing)
+    out = tmp_path / "clip.mp4"
+    code, err = run_cli(["click", scene_png, "--point", "128,128", "--frames", "8", "-o", out], capsys)
+    assert code == 1
+    assert "internal error" in err and "simulated fault" in err and len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scene.png"]
+
+
+def test_huge_images_are_refused_with_one_line(tmp_path, scene_png, capsys, monkeypatch):
+    from toolkit.media import images
+
+    monkeypatch.setattr(images, "MAX_IMAGE_PIXELS", 10_000)
+    code, err = run_cli(["click", scene_png, "--point", "5,5", "-o", tmp_path / "o.mp4"], capsys)
+    assert code == 2 and "too large" in err and not (tmp_path / "o.mp4").exists()
+
+
+def test_large_inputs_are_downscaled_to_max_side_and_points_follow(tmp_path, checker_image, capsys):
+    big = tmp_path / "big.png"
+    cv2.imwrite(str(big), cv2.resize(checker_image, (1024, 1024), interpolation=cv2.INTER_NEAREST)[..., ::-1])
+    out = tmp_path / "o.mp4"
+    code, err = run_cli(["click", big, "--point", "512,512", "--prompt", "rise", "--frames", "6", "--max-side", "256",
+                         "-o", out], capsys)
+    assert code == 0, err
+    frames = list(iter_video_frames(out))
+    assert frames[0].shape == (256, 256, 3)
+    yellow_rows = np.flatnonzero(((frames[-1][..., 0] > 200) & (frames[-1][..., 2] < 100)).any(1))
+    assert yellow_rows.min() < 128 - 40 - 5  # the clicked disc (at 512,512 in source pixels) moved
