@@ -170,28 +170,30 @@ class ClickMode:
         timeline = Timeline(options.frames, options.fps, options.loop)
         rng = np.random.default_rng(options.seed)
         requests = parse_prompt(options.prompt)
-        all_tracks, owners, regions = [], [], []
+        all_tracks, regions = [], []
         for mask in prompt_masks:
             rest = control_points(mask)
             moves = prompt_displacements(rest, RegionGeometry.from_mask(mask), requests, timeline, options.strength, rng)
-            self._add(all_tracks, owners, regions, mask, rest, moves)
+            self._add(all_tracks, regions, mask, rest, moves)
         drag_paths = [np.stack([start, end]) for start, end in drags] + paths
         for mask, path in zip(drag_masks, drag_paths):
             rest = control_points(mask)
             offsets = path_offsets(path, timeline)
-            self._add(all_tracks, owners, regions, mask, rest, np.broadcast_to(offsets, (len(rest),) + offsets.shape))
+            self._add(all_tracks, regions, mask, rest, np.broadcast_to(offsets, (len(rest),) + offsets.shape))
+        order = np.argsort([-(region > 0.5).sum() for region in regions], kind="stable")  # large ones behind
+        tracks = [all_tracks[i] for i in order]
+        owners = [np.full(len(all_tracks[i]), rank) for rank, i in enumerate(order)]
         return MotionPlan(
-            tracks=np.concatenate(all_tracks, axis=0),
+            tracks=np.concatenate(tracks, axis=0),
             point_region=np.concatenate(owners),
-            regions=np.stack(regions),
+            regions=np.stack([regions[i] for i in order]),
             fps=options.fps,
             extras={"prompt": [r.name for r in requests]},
         )
 
     @staticmethod
-    def _add(all_tracks, owners, regions, mask, rest, moves) -> None:
+    def _add(all_tracks, regions, mask, rest, moves) -> None:
         all_tracks.append(rest[:, None, :] + moves)
-        owners.append(np.full(len(rest), len(regions)))
         regions.append(mask.astype(np.float32))
 
     @staticmethod

@@ -76,3 +76,21 @@ def test_upsample_map_is_identity_for_zero_displacement_and_crops_to_the_box():
     map_x, map_y = upsample_map(np.zeros((grid.rows, grid.cols, 2), np.float32), grid, (5, 6, 25, 16))
     assert map_x.shape == (10, 20)
     assert map_x[0, 0] == 5 and map_y[0, 0] == 6 and map_x[-1, -1] == 24 and map_y[-1, -1] == 15
+
+
+def test_rasterized_mesh_map_inverts_each_triangle_exactly():
+    from toolkit.warp.field import rasterize_backward_map
+
+    rest = np.array([[10, 10], [50, 10], [10, 50], [50, 50]], float)
+    triangles = np.array([[0, 1, 2], [1, 3, 2]])
+    current = rest.copy()
+    current[3] += (15, 5)  # pull one corner: two different affine pieces
+    map_x, map_y, covered = rasterize_backward_map(rest, current, triangles, (0, 0, 80, 80))
+    assert covered[30, 30] and not covered[5, 5] and not covered[70, 20]
+    for tri in triangles:
+        centre = current[tri].mean(0)
+        x, y = int(round(centre[0])), int(round(centre[1]))
+        # map the pixel back: it must be the same barycentric mix of the rest triangle
+        a = np.linalg.solve(np.c_[current[tri], np.ones(3)].T, np.array([x, y, 1.0]))
+        assert np.allclose([map_x[y, x], map_y[y, x]], a @ rest[tri], atol=1e-3)
+    assert map_x[5, 5] == 5 and map_y[5, 5] == 5

@@ -15,9 +15,14 @@ class MotionPlan:
     tracks:        (P, T, 2) float32 pixel positions of P control points in T frames;
                    frame 0 holds the points' rest positions on the source image.
     point_region:  (P,) int index of the region each control point moves.
-    regions:       (R, H, W) float32 soft masks in [0, 1]; pixels outside every region stay still.
+    regions:       (R, H, W) float32 soft masks in [0, 1], back to front (later regions are drawn
+                   over earlier ones); pixels outside every region stay still.
     fps:           frames per second of the clip.
     extras:        mode-specific data (audio features, pose maps, a reference image...).
+    meshes:        optional triangles per region, (K, 3) indices into that region's control
+                   points (in `region_points` order); a region with a mesh moves piecewise
+                   affinely with it, so a bending limb keeps its shape.  Regions without one
+                   are interpolated over their points' Delaunay triangulation.
     """
 
     tracks: np.ndarray
@@ -25,6 +30,7 @@ class MotionPlan:
     regions: np.ndarray
     fps: float = 25.0
     extras: dict[str, Any] = field(default_factory=dict)
+    meshes: dict[int, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.tracks = np.asarray(self.tracks, dtype=np.float32)
@@ -40,6 +46,11 @@ class MotionPlan:
             raise ValueError("point_region refers to a region that does not exist")
         if self.tracks.shape[1] < 1:
             raise ValueError("a plan needs at least one frame")
+        for region, triangles in self.meshes.items():
+            count = len(self.region_points(region))
+            triangles = np.asarray(triangles)
+            if triangles.ndim != 2 or triangles.shape[1] != 3 or (triangles.size and triangles.max() >= count):
+                raise ValueError(f"mesh of region {region} must be (K, 3) indices below {count}")
 
     @property
     def n_frames(self) -> int:

@@ -158,3 +158,44 @@ def upsample_map(displacement: np.ndarray, grid: CoarseGrid, box: tuple[int, int
     dense = cv2.remap(displacement, ix, iy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     xs, ys = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
     return xs + dense[..., 0], ys + dense[..., 1]
+
+
+def triangle_inverse_affines(rest: np.ndarray, current: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """(K, 2, 3) affine maps taking each moved triangle back onto its rest triangle.
+
+    Degenerate (collapsed) triangles get a zero map; rasterizing them covers no pixels anyway.
+    """
+    src = np.asarray(rest, np.float64)[triangles]      # (K, 3, 2)
+    dst = np.asarray(current, np.float64)[triangles]   # (K, 3, 2)
+    design = np.concatenate([dst, np.ones(dst.shape[:2] + (1,))], axis=2)  # (K, 3, 3)
+    det = np.linalg.det(design)
+    ok = np.abs(det) > 1e-9
+    maps = np.zeros((len(triangles), 2, 3))
+    if ok.any():
+        solved = np.linalg.solve(design[ok], src[ok])  # (k, 3, 2): rows multiply [x, y, 1]
+        maps[ok] = np.transpose(solved, (0, 2, 1))
+    return maps
+
+
+def rasterize_backward_map(
+    rest: np.ndarray, current: np.ndarray, triangles: np.ndarray, box: tuple[int, int, int, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exact backward map of a piecewise-affine mesh inside box = (x0, y0, x1, y1).
+
+    Each moved triangle is drawn into an index image (later triangles on top), and every
+    covered pixel samples the source through its triangle's inverse affine map.  Returns
+    (map_x, map_y, covered); uncovered pixels map to themselves.
+    """
+    x0, y0, x1, y1 = box
+    owner = np.full((y1 - y0, x1 - x0), -1, np.int32)
+    corners = np.round((np.asarray(current, np.float64)[triangles] - (x0, y0)) * 16.0).astype(np.int32)
+    for index, corner in enumerate(corners):
+        cv2.fillConvexPoly(owner, corner, index, lineType=cv2.LINE_8, shift=4)
+    maps = triangle_inverse_affines(rest, current, triangles).astype(np.float32)
+    covered = owner >= 0
+    xs, ys = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
+    safe = np.where(covered, owner, 0)
+    m = maps[safe]  # (h, w, 2, 3)
+    map_x = np.where(covered, m[..., 0, 0] * xs + m[..., 0, 1] * ys + m[..., 0, 2], xs)
+    map_y = np.where(covered, m[..., 1, 0] * xs + m[..., 1, 1] * ys + m[..., 1, 2], ys)
+    return map_x.astype(np.float32), map_y.astype(np.float32), covered

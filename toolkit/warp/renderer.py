@@ -24,6 +24,7 @@ from toolkit.warp.field import (
     backward_displacement,
     barycentric_weights,
     fit_affine,
+    rasterize_backward_map,
     upsample_map,
 )
 from toolkit.warp.fill import fill_hole
@@ -50,7 +51,8 @@ class Layer:
     alpha: np.ndarray
     alpha_box: tuple[int, int, int, int]
     point_ids: np.ndarray
-    weights: sparse.csr_matrix
+    weights: sparse.csr_matrix | None
+    triangles: np.ndarray | None = None
 
 
 @dataclass
@@ -80,57 +82,91 @@ def prepare_scene(image: np.ndarray, plan: MotionPlan, options: WarpOptions, see
     background = fill_hole(image, hole, seed=seed) if hole.any() else image.copy()
 
     layers = []
-    order = np.argsort([-core.sum() for core in cores], kind="stable")
-    for region in order:
+    for region in range(len(cores)):
         core = cores[region]
         point_ids = plan.region_points(int(region))
         if not core.any() or len(point_ids) == 0:
             continue
         alpha = layer_alpha(core, feather)
         box = bounding_box(alpha > 0)
-        weights = barycentric_weights(plan.tracks[point_ids, 0], nodes)
-        layers.append(Layer(alpha, box, point_ids, weights))
+        triangles = plan.meshes.get(int(region))
+        if triangles is not None:
+            layers.append(Layer(alpha, box, point_ids, None, np.asarray(triangles, np.int64)))
+        else:
+            weights = barycentric_weights(plan.tracks[point_ids, 0], nodes)
+            layers.append(Layer(alpha, box, point_ids, weights))
     return Scene(image, background, layers, grid)
 
 
-def _destination_box(layer: Layer, affine: np.ndarray, residual: np.ndarray, size: tuple[int, int]) -> tuple[int, int, int, int] | None:
-    """Box of the output that the moved layer can touch.
-
-    A layer cut by the frame's edge continues beyond it, so its box reaches to that edge.
-    """
+def _reach_edges(layer: Layer, box: tuple[float, float, float, float], size: tuple[int, int]) -> tuple[int, int, int, int] | None:
+    """Clip a float box to the image; a layer cut by the frame's edge keeps reaching that edge."""
     x0, y0, x1, y1 = layer.alpha_box
     width, height = size
-    corners = np.array([[x0, y0], [x1, y0], [x0, y1], [x1, y1]], np.float64)
-    moved = apply_affine(affine, corners)
-    slack = float(np.abs(residual).max(initial=0.0)) + 2.0
-    bx0 = 0 if x0 == 0 else max(0, int(np.floor(moved[:, 0].min() - slack)))
-    by0 = 0 if y0 == 0 else max(0, int(np.floor(moved[:, 1].min() - slack)))
-    bx1 = width if x1 == width else min(width, int(np.ceil(moved[:, 0].max() + slack)) + 1)
-    by1 = height if y1 == height else min(height, int(np.ceil(moved[:, 1].max() + slack)) + 1)
+    bx0 = 0 if x0 == 0 else max(0, int(np.floor(box[0])))
+    by0 = 0 if y0 == 0 else max(0, int(np.floor(box[1])))
+    bx1 = width if x1 == width else min(width, int(np.ceil(box[2])) + 1)
+    by1 = height if y1 == height else min(height, int(np.ceil(box[3])) + 1)
     if bx1 <= bx0 or by1 <= by0:
         return None
     return bx0, by0, bx1, by1
 
 
+def _affine_destination_box(layer: Layer, affine: np.ndarray, residual: np.ndarray, size: tuple[int, int]) -> tuple[int, int, int, int] | None:
+    """Box of the output that a layer moved by affine + residual can touch."""
+    x0, y0, x1, y1 = layer.alpha_box
+    corners = np.array([[x0, y0], [x1, y0], [x0, y1], [x1, y1]], np.float64)
+    moved = apply_affine(affine, corners)
+    slack = float(np.abs(residual).max(initial=0.0)) + 2.0
+    return _reach_edges(layer, (moved[:, 0].min() - slack, moved[:, 1].min() - slack,
+                                moved[:, 0].max() + slack, moved[:, 1].max() + slack), size)
+
+
+def _blend(frame: np.ndarray, box: tuple[int, int, int, int], moved: np.ndarray, alpha: np.ndarray) -> None:
+    """Composite moved pixels with their alpha over frame inside box, in place."""
+    x0, y0, x1, y1 = box
+    under = frame[y0:y1, x0:x1].astype(np.float32)
+    blended = under + alpha[..., None] * (moved.astype(np.float32) - under)
+    frame[y0:y1, x0:x1] = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
+
+
+def _sample(scene: Scene, layer: Layer, map_x: np.ndarray, map_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Source pixels and layer alpha at the backward map's positions."""
+    moved = cv2.remap(scene.source, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    # replicate: a region cut by the frame's edge continues beyond it instead of showing a hard edge
+    alpha = cv2.remap(layer.alpha, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return moved, alpha
+
+
 def composite_layer(frame: np.ndarray, scene: Scene, layer: Layer, rest: np.ndarray, current: np.ndarray, iterations: int) -> None:
     """Warp one layer by its control points' motion and composite it into frame in place."""
     height, width = frame.shape[:2]
+    if layer.triangles is not None:
+        composite_mesh_layer(frame, scene, layer, rest, current)
+        return
     affine = fit_affine(rest, current)
     residual = (current - apply_affine(affine, rest)).astype(np.float32)
     grid = scene.grid
     residual_grid = np.asarray(layer.weights @ residual, np.float32).reshape(grid.rows, grid.cols, 2)
-    box = _destination_box(layer, affine, residual, (width, height))
+    box = _affine_destination_box(layer, affine, residual, (width, height))
     if box is None:
         return
     displacement = backward_displacement(affine, residual_grid, grid, iterations)
     map_x, map_y = upsample_map(displacement, grid, box)
-    x0, y0, x1, y1 = box
-    moved = cv2.remap(scene.source, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    # replicate: a region cut by the frame's edge continues beyond it instead of showing a hard edge
-    alpha = cv2.remap(layer.alpha, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    under = frame[y0:y1, x0:x1].astype(np.float32)
-    blended = under + alpha[..., None] * (moved.astype(np.float32) - under)
-    frame[y0:y1, x0:x1] = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
+    moved, alpha = _sample(scene, layer, map_x, map_y)
+    _blend(frame, box, moved, alpha)
+
+
+def composite_mesh_layer(frame: np.ndarray, scene: Scene, layer: Layer, rest: np.ndarray, current: np.ndarray) -> None:
+    """Warp a layer piecewise affinely with its mesh and composite it into frame in place."""
+    height, width = frame.shape[:2]
+    used = current[np.unique(layer.triangles)]
+    box = _reach_edges(layer, (used[:, 0].min() - 1, used[:, 1].min() - 1, used[:, 0].max() + 1,
+                               used[:, 1].max() + 1), (width, height))
+    if box is None:
+        return
+    map_x, map_y, covered = rasterize_backward_map(rest, current, layer.triangles, box)
+    moved, alpha = _sample(scene, layer, map_x, map_y)
+    _blend(frame, box, moved, alpha * covered)
 
 
 def render_frame(scene: Scene, plan: MotionPlan, index: int, options: WarpOptions) -> np.ndarray:
