@@ -167,7 +167,8 @@ class ClickMode:
                         else merge_touching(segmenter(image, points)))
         drag_masks = segmenter(image, [start for start, _ in drags] + [tuple(p[0]) for p in paths])
 
-        timeline = Timeline(options.frames, options.fps, options.loop)
+        fps = options.frame_rate()
+        timeline = Timeline(options.clip_length(), fps, options.loop)
         rng = np.random.default_rng(options.seed)
         requests = parse_prompt(options.prompt)
         all_tracks, regions = [], []
@@ -187,7 +188,7 @@ class ClickMode:
             tracks=np.concatenate(tracks, axis=0),
             point_region=np.concatenate(owners),
             regions=np.stack([regions[i] for i in order]),
-            fps=options.fps,
+            fps=fps,
             extras={"prompt": [r.name for r in requests]},
         )
 

@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, mode in load_modes().items():
         sub = commands.add_parser(name, help=mode.summary, description=mode.summary, parents=[common],
                                   epilog=getattr(mode, "epilog", None))
-        sub.add_argument("image", type=Path, help="source image (JPEG, PNG, WebP, BMP or TIFF)")
+        sub.add_argument("image", type=Path, nargs="?", help="source image (JPEG, PNG, WebP, BMP or TIFF)")
         sub.add_argument("-o", "--output", type=Path, required=True,
                          help="output: .mp4/.mov/.mkv, .gif, .webp or a PNG pattern like frames/%%04d.png")
         add_options(sub, mode.options_class)
@@ -70,6 +70,13 @@ def run(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     options = options_from_args(args.mode.options_class, args)
+    if getattr(options, "export_pose", None) is not None:
+        options.validate()
+        written = args.mode.export_pose(options, args.output)
+        log.info("wrote %s", written)
+        return 0
+    if args.image is None:
+        raise InputError(f"animate {args.command}: the source IMAGE is required")
     result = render(args.mode, args.image, args.output, options, progress=ProgressBar())
     log.info("wrote %s: %d frames, %dx%d at %g fps", result.output, result.frames, *result.size, result.fps)
     return 0

@@ -48,25 +48,40 @@ def parse_drag(text: str) -> tuple[tuple[float, float], tuple[float, float]]:
         raise InputError(f"bad drag '{text}': expected X0,Y0:X1,Y1 in pixels, e.g. 100,200:300,200") from None
 
 
+DEFAULT_FRAMES = 48
+DEFAULT_FPS = 25.0
+MAX_FRAMES = 100_000
+
+
 @dataclass
 class RenderOptions:
     """Options every mode shares: clip length, rate, seed, backbone and input size."""
 
-    frames: int = option(48, help="number of frames to render", metavar="N")
-    fps: float = option(25.0, help="frames per second of the output", metavar="F")
+    frames: int | None = option(None, help="number of frames to render (default: 48, or the driving "
+                                "input's length)", metavar="N")
+    fps: float | None = option(None, help="frames per second of the output (default: 25, or the driving "
+                               "input's rate)", metavar="F")
     seed: int = option(0, help="random seed: the same inputs and seed give the same frames", metavar="S")
     loop: bool = option(False, help="make the last frame lead back into the first")
     max_side: int = option(1024, help="downscale inputs whose longer side exceeds this many pixels", metavar="PX")
     backbone: str = option("warp", help="rendering backbone", choices=["warp"])
     contact_sheet: Path | None = option(None, help="also save a PNG contact sheet of frames here", metavar="PNG")
 
+    def clip_length(self, natural: int | None = None) -> int:
+        """Frames to render: --frames, else the driving input's length, else the default."""
+        return self.frames or natural or DEFAULT_FRAMES
+
+    def frame_rate(self, natural: float | None = None) -> float:
+        """Output rate: --fps, else the driving input's rate, else the default."""
+        return self.fps or natural or DEFAULT_FPS
+
     def validate(self) -> None:
         """Raise InputError for values no render can use."""
-        if self.frames < 1:
+        if self.frames is not None and self.frames < 1:
             raise InputError(f"--frames must be at least 1, got {self.frames}")
-        if self.frames > 10000:
-            raise InputError(f"--frames must be at most 10000, got {self.frames}")
-        if not (0 < self.fps <= 240):
+        if self.frames is not None and self.frames > MAX_FRAMES:
+            raise InputError(f"--frames must be at most {MAX_FRAMES}, got {self.frames}")
+        if self.fps is not None and not (0 < self.fps <= 240):
             raise InputError(f"--fps must be between 0 and 240, got {self.fps:g}")
         if self.max_side < 16:
             raise InputError(f"--max-side must be at least 16, got {self.max_side}")
@@ -114,7 +129,7 @@ def add_options(parser: argparse.ArgumentParser, options_class: type) -> None:
             kwargs.update(action="store_true", default=f.default)
         else:
             kwargs.update(type=_checked(_scalar_type(f), flag), default=f.default)
-            if f.default is not None:
+            if f.default is not None and "default:" not in meta["help"]:
                 kwargs["help"] += f" (default: {f.default})"
         if meta.get("metavar"):
             kwargs["metavar"] = meta["metavar"]

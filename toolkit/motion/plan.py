@@ -23,6 +23,8 @@ class MotionPlan:
                    points (in `region_points` order); a region with a mesh moves piecewise
                    affinely with it, so a bending limb keeps its shape.  Regions without one
                    are interpolated over their points' Delaunay triangulation.
+    textures:      optional image per region, (H, W, 3) uint8, that the region's pixels are taken
+                   from instead of the source (e.g. a torso with the arms in front of it removed).
     """
 
     tracks: np.ndarray
@@ -31,6 +33,7 @@ class MotionPlan:
     fps: float = 25.0
     extras: dict[str, Any] = field(default_factory=dict)
     meshes: dict[int, np.ndarray] = field(default_factory=dict)
+    textures: dict[int, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.tracks = np.asarray(self.tracks, dtype=np.float32)
@@ -46,6 +49,9 @@ class MotionPlan:
             raise ValueError("point_region refers to a region that does not exist")
         if self.tracks.shape[1] < 1:
             raise ValueError("a plan needs at least one frame")
+        for region, texture in self.textures.items():
+            if np.shape(texture)[:2] != self.regions.shape[1:]:
+                raise ValueError(f"texture of region {region} must be {self.regions.shape[2]}x{self.regions.shape[1]}")
         for region, triangles in self.meshes.items():
             count = len(self.region_points(region))
             triangles = np.asarray(triangles)

@@ -50,11 +50,31 @@ def hold_envelope(timeline: Timeline, rise: float = 0.25) -> np.ndarray:
     return 0.5 - 0.5 * np.cos(np.pi * ramp)
 
 
+def turn_towards(rest: float, target: np.ndarray, via: float) -> np.ndarray:
+    """(T,) turns from rest to per-frame targets, continuous in time and going round by `via`.
+
+    Half a turn is ambiguous (an arm can be raised overhead through the side or across the
+    chest): the way whose midpoint is nearer `via` is taken.
+    """
+    turns = np.unwrap(sk.wrap_angle(np.asarray(target, np.float64) - rest))
+    middle = float(np.mean(turns))
+    other = middle - np.sign(middle) * 2.0 * np.pi
+    if abs(float(sk.wrap_angle(rest + middle / 2 - via))) > abs(float(sk.wrap_angle(rest + other / 2 - via))):
+        turns = turns - np.sign(middle) * 2.0 * np.pi
+    return turns
+
+
 def animate(source: np.ndarray, timeline: Timeline, limb_targets: dict[str, tuple[np.ndarray, np.ndarray]],
             weight: np.ndarray, torso_turn: np.ndarray | None = None, torso_shift: np.ndarray | None = None,
             head_turn: np.ndarray | None = None) -> np.ndarray:
     """Compose one pose per frame: limbs move from their rest angles to per-frame targets by weight."""
     rest_angles = sk.limb_angles(source)
+    turns = {}
+    for name, (b0, b1) in limb_targets.items():
+        via = outward(name.split("_")[0], source)
+        a0, a1 = rest_angles[name]
+        turns[name] = (turn_towards(a0, np.broadcast_to(b0, (timeline.n_frames,)), via),
+                       turn_towards(a1, np.broadcast_to(b1, (timeline.n_frames,)), via))
     frames = np.empty((timeline.n_frames,) + source.shape)
     zeros = np.zeros(timeline.n_frames)
     torso_turn = zeros if torso_turn is None else torso_turn
@@ -63,9 +83,8 @@ def animate(source: np.ndarray, timeline: Timeline, limb_targets: dict[str, tupl
     for t in range(timeline.n_frames):
         angles = {}
         for name, (a0, a1) in rest_angles.items():
-            if name in limb_targets:
-                b0, b1 = limb_targets[name]
-                angles[name] = (float(lerp_angle(a0, b0[t], weight[t])), float(lerp_angle(a1, b1[t], weight[t])))
+            if name in turns:
+                angles[name] = (a0 + weight[t] * float(turns[name][0][t]), a1 + weight[t] * float(turns[name][1][t]))
             else:
                 angles[name] = (a0 + float(torso_turn[t]), a1 + float(torso_turn[t]))
         pivot = sk.pelvis(source)

@@ -162,21 +162,39 @@ def head_angle(joints: np.ndarray) -> float:
     return float(np.arctan2(d[1], d[0]))
 
 
+def limb_angle_tracks(joints: np.ndarray) -> dict[str, np.ndarray]:
+    """(T, 2) bone directions of every limb over a sequence, unwrapped in time (no jumps of 2 pi)."""
+    return {name: np.unwrap(np.stack([bone_angle(joints, a, b), bone_angle(joints, b, c)], -1), axis=0)
+            for name, (a, b, c) in CHAINS.items()}
+
+
 def retarget(source: np.ndarray, driver: np.ndarray, mode: str = "relative", blend_frames: int = 8) -> np.ndarray:
     """Map a driving pose sequence (T, 33, 2) onto the source body (33, 2), keeping its bone lengths.
 
     relative: each bone turns by the driver's turn since its first frame, and the body moves and
               scales by the driver's motion since then (scaled to the source's size);
     absolute: each bone points the way the driver's does, eased in over `blend_frames`.
-    Frame 0 is the source pose in both modes.
+    Frame 0 is the source pose in both modes.  Turns are followed continuously in time, so an
+    arm swung from hanging to overhead (half a turn) keeps going the way it went.
     """
     if mode not in ("relative", "absolute"):
         raise ValueError(f"unknown retarget mode {mode!r}")
     source = np.asarray(source, np.float64)
     driver = np.asarray(driver, np.float64)
-    source_limbs, source_head = limb_angles(source), head_angle(source)
-    first_limbs, first_head = limb_angles(driver[0]), head_angle(driver[0])
+    source_limbs = limb_angles(source)
+    tracks = limb_angle_tracks(driver)
+    heads = np.unwrap([head_angle(frame) for frame in driver])
     ratio = float(torso_size(source) / max(float(torso_size(driver[0])), 1e-6))
+    weights = np.ones(len(driver)) if mode == "relative" else np.minimum(1.0, np.arange(len(driver)) / max(blend_frames, 1))
+    turns = {}
+    for name, track in tracks.items():
+        rest = np.array(source_limbs[name])
+        if mode == "relative":
+            turns[name] = track - track[0]
+        else:
+            offset = wrap_angle(track[0] - rest)
+            turns[name] = weights[:, None] * (offset + (track - track[0]))
+    head_turns = heads - heads[0] if mode == "relative" else weights * (wrap_angle(heads[0] - head_angle(source)) + heads - heads[0])
     out = np.empty((len(driver),) + source.shape)
     for t, frame in enumerate(driver):
         motion = similarity(driver[0][list(TORSO_POINTS)], frame[list(TORSO_POINTS)])
@@ -184,19 +202,7 @@ def retarget(source: np.ndarray, driver: np.ndarray, mode: str = "relative", ble
         scale = float(np.sqrt(abs(np.linalg.det(motion[:, :2]))))
         shift = (pelvis(frame) - pelvis(driver[0])) * ratio
         torso = rotation_about(pelvis(source), turn, pelvis(source) + shift, scale)
-        limbs_now = limb_angles(frame)
-        weight = 1.0 if mode == "relative" else min(1.0, t / max(blend_frames, 1))
-        angles = {}
-        for name, (a0, a1) in source_limbs.items():
-            if mode == "relative":
-                d0 = wrap_angle(limbs_now[name][0] - first_limbs[name][0])
-                d1 = wrap_angle(limbs_now[name][1] - first_limbs[name][1])
-                angles[name] = (a0 + float(d0), a1 + float(d1))
-            else:
-                angles[name] = (a0 + weight * float(wrap_angle(limbs_now[name][0] - a0)),
-                                a1 + weight * float(wrap_angle(limbs_now[name][1] - a1)))
-        head_turn = float(wrap_angle(head_angle(frame) - first_head)) - turn
-        if mode == "absolute":
-            head_turn = weight * float(wrap_angle(head_angle(frame) - source_head)) - turn
-        out[t] = compose_pose(source, torso, head_turn, angles)
+        angles = {name: (source_limbs[name][0] + float(turns[name][t, 0]), source_limbs[name][1] + float(turns[name][t, 1]))
+                  for name in CHAINS}
+        out[t] = compose_pose(source, torso, float(head_turns[t]) - turn, angles)
     return out.astype(np.float32)

@@ -53,6 +53,7 @@ class Layer:
     point_ids: np.ndarray
     weights: sparse.csr_matrix | None
     triangles: np.ndarray | None = None
+    texture: np.ndarray | None = None
 
 
 @dataclass
@@ -90,11 +91,12 @@ def prepare_scene(image: np.ndarray, plan: MotionPlan, options: WarpOptions, see
         alpha = layer_alpha(core, feather)
         box = bounding_box(alpha > 0)
         triangles = plan.meshes.get(int(region))
+        texture = plan.textures.get(int(region))
         if triangles is not None:
-            layers.append(Layer(alpha, box, point_ids, None, np.asarray(triangles, np.int64)))
+            layers.append(Layer(alpha, box, point_ids, None, np.asarray(triangles, np.int64), texture))
         else:
             weights = barycentric_weights(plan.tracks[point_ids, 0], nodes)
-            layers.append(Layer(alpha, box, point_ids, weights))
+            layers.append(Layer(alpha, box, point_ids, weights, None, texture))
     return Scene(image, background, layers, grid)
 
 
@@ -131,7 +133,8 @@ def _blend(frame: np.ndarray, box: tuple[int, int, int, int], moved: np.ndarray,
 
 def _sample(scene: Scene, layer: Layer, map_x: np.ndarray, map_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Source pixels and layer alpha at the backward map's positions."""
-    moved = cv2.remap(scene.source, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    texture = scene.source if layer.texture is None else layer.texture
+    moved = cv2.remap(texture, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
     # replicate: a region cut by the frame's edge continues beyond it instead of showing a hard edge
     alpha = cv2.remap(layer.alpha, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return moved, alpha

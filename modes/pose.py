@@ -1,0 +1,158 @@
+"""Pose mode: a person photo follows a driving video, a pose file or a preset motion."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from toolkit.errors import InputError
+from toolkit.motion import skeleton as sk
+from toolkit.motion.plan import MotionPlan
+from toolkit.motion.presets import PRESETS
+from toolkit.motion.skinning import PARTS, PartMesh, bone_transforms, part_labels, part_mesh, skin
+from toolkit.motion.timing import Timeline
+from toolkit.options import RenderOptions, option
+from toolkit.warp.fill import fill_hole
+from toolkit.warp.layers import feather_width
+
+log = logging.getLogger(__name__)
+
+# Back to front: legs behind the body, arms in front of it.
+PART_ORDER = ("legs", "body", "left_arm", "right_arm")
+
+
+@dataclass
+class PoseOptions(RenderOptions):
+    """What pose mode needs besides the person photo."""
+
+    driving: Path | None = option(None, help="a video of a person whose motion the photo follows", metavar="VIDEO")
+    pose_file: Path | None = option(None, help="poses to follow: our JSON (mediapipe33 or coco18) or an "
+                                    "OpenPose/DWPose folder of per-frame JSON", metavar="FILE")
+    preset: str | None = option(None, help="a preset motion", choices=sorted(PRESETS))
+    retarget: str = option("relative", help="'relative': follow the driver's motion since its first frame; "
+                           "'absolute': copy its limb directions", choices=["relative", "absolute"])
+    export_pose: Path | None = option(None, help="write the poses of VIDEO to -o FILE.json instead of rendering",
+                                      metavar="VIDEO")
+
+    def validate(self) -> None:
+        super().validate()
+        given = [name for name, value in (("--driving", self.driving), ("--pose-file", self.pose_file),
+                                          ("--preset", self.preset)) if value is not None]
+        if self.export_pose is not None:
+            if given:
+                raise InputError("--export-pose does not go with " + " or ".join(given))
+            return
+        if len(given) != 1:
+            raise InputError("pose mode needs exactly one of --driving VIDEO, --pose-file FILE or --preset NAME"
+                             + (f" (got {' and '.join(given)})" if given else ""))
+
+
+def driver_joints(options: PoseOptions) -> tuple[np.ndarray, float]:
+    """(T, 33, 2) driving poses in the driver's own pixels, and their frame rate."""
+    from toolkit.motion.pose_io import export_video_poses, load_pose_file
+
+    sequence = load_pose_file(options.pose_file) if options.pose_file else export_video_poses(options.driving)
+    return sequence.frames[..., :2].astype(np.float64), float(sequence.fps)
+
+
+def target_poses(source: np.ndarray, options: PoseOptions) -> tuple[np.ndarray, float]:
+    """(T, 33, 2) poses the source body takes in each output frame, and the frame rate."""
+    if options.preset is not None:
+        fps = options.frame_rate()
+        timeline = Timeline(options.clip_length(), fps, loop=True)
+        return PRESETS[options.preset](source, timeline), fps
+    driver, natural_fps = driver_joints(options)
+    if options.frames is not None:
+        driver = driver[: options.frames]
+    return sk.retarget(source, driver, options.retarget), options.frame_rate(natural_fps)
+
+
+def skinned_tracks(mesh: PartMesh, source: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """(P, T, 2) positions of a part's control points in every frame."""
+    tracks = np.empty((len(mesh.points), len(targets), 2))
+    for t, target in enumerate(targets):
+        tracks[:, t] = skin(mesh.points, mesh.weights, bone_transforms(source, target), mesh.pivots)
+    tracks[:, 0] = mesh.points
+    return tracks
+
+
+def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: np.ndarray,
+                      seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The body's texture with the arms painted out, and the body mask grown under the arms.
+
+    Where an arm lies over the torso or the legs, what is behind it is unseen: it is filled from the surrounding body so that a raised arm reveals
+    clothing rather than the wall behind.
+    """
+    arms = np.maximum(labels["left_arm"], labels["right_arm"]) > 0.5
+    if not arms.any():
+        return image, labels["body"]
+    zone = np.zeros(arms.shape, np.uint8)
+    quad = source[[sk.LEFT_SHOULDER, sk.RIGHT_SHOULDER, sk.RIGHT_HIP, sk.LEFT_HIP]]
+    cv2.fillConvexPoly(zone, np.round(quad).astype(np.int32), 1)
+    grow = max(3, int(0.08 * float(sk.torso_size(source))))
+    zone = cv2.dilate(zone, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8))
+    legs = (labels["legs"] > 0.5).astype(np.uint8)
+    if legs.any():
+        cv2.fillConvexPoly(zone, cv2.convexHull(cv2.findNonZero(legs)), 1)
+    zone = zone.astype(bool)
+    hole = cv2.dilate(arms.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    texture = fill_hole(image, hole, seed=seed)
+    body = np.maximum(labels["body"], (arms & zone).astype(np.float32))
+    return texture, body
+
+
+class PoseMode:
+    """Plugin: the photographed person's body follows a driving pose sequence."""
+
+    name = "pose"
+    summary = "make the person in a photo follow a driving video, a pose file or a preset motion"
+    options_class = PoseOptions
+    epilog = "presets: " + ", ".join(PRESETS)
+
+    def plan(self, image: np.ndarray, options: PoseOptions, *, scale: float = 1.0) -> MotionPlan:
+        from toolkit.perception.body import detect_body, person_mask
+
+        options.validate()
+        body = detect_body(image)
+        if body is None:
+            raise InputError("no person found in the source image")
+        source = body.points.astype(np.float64)
+        silhouette = person_mask(image)
+        if silhouette.max() <= 0.5:
+            raise InputError("no person found in the source image")
+        targets, fps = target_poses(source, options)
+        if len(targets) == 0:
+            raise InputError("the driving input has no frames")
+        height, width = image.shape[:2]
+        size = float(sk.torso_size(source))
+        spacing = max(4.0, 0.06 * size)
+        cover = feather_width(width, height) + 4.0
+        labels = part_labels(silhouette, source)
+        body_texture, labels["body"] = torso_behind_arms(image, labels, source, options.seed)
+        tracks, owners, regions, meshes, textures = [], [], [], {}, {}
+        for name in PART_ORDER:
+            mesh = part_mesh(labels[name], spacing, cover, PARTS[name], source, sharpness=0.1 * size, part=name)
+            if mesh is None or len(mesh.triangles) == 0:
+                continue
+            if name == "body":
+                textures[len(regions)] = body_texture
+            meshes[len(regions)] = mesh.triangles
+            tracks.append(skinned_tracks(mesh, source, targets))
+            owners.append(np.full(len(mesh.points), len(regions)))
+            regions.append(labels[name])
+        log.info("pose: %d parts, %d control points, %d frames", len(regions), sum(map(len, owners)), len(targets))
+        return MotionPlan(np.concatenate(tracks), np.concatenate(owners), np.stack(regions), fps,
+                          extras={"target_poses": targets}, meshes=meshes, textures=textures)
+
+    def export_pose(self, options: PoseOptions, output: Path) -> Path:
+        """Write the poses of options.export_pose (a video) to output as our JSON."""
+        from toolkit.motion.pose_io import export_video_poses, save_pose_file
+
+        if Path(output).suffix.lower() != ".json":
+            raise InputError(f"--export-pose writes JSON: the output '{output}' should end in .json")
+        save_pose_file(output, export_video_poses(options.export_pose))
+        return Path(output)

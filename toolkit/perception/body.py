@@ -1,0 +1,252 @@
+"""Body pose and person silhouette with MediaPipe Pose (the bundled 'full' model) and selfie segmentation.
+
+Landmarks follow MediaPipe Pose's 33-point order (0 nose ... 11/12 shoulders, 23/24 hips,
+27/28 ankles, 31/32 foot index; "left" is the person's left) and are given in pixels of the
+image they were found in. Every MediaPipe graph is created inside a function or a
+`BodyTracker` and closed when done: nothing is cached globally and nothing is downloaded
+(only model_complexity=1 is used, whose model ships inside the mediapipe wheel).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from dataclasses import dataclass
+from typing import Iterator, Union
+
+import cv2
+import numpy as np
+
+from toolkit.media.video_reader import fit_size, iter_video_frames, probe_video
+
+logger = logging.getLogger(__name__)
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+N_LANDMARKS = 33
+MODEL_COMPLEXITY = 1  # the 'full' landmark model bundled in the wheel; 0 and 2 would be downloaded
+MASK_THRESHOLD = 0.5  # probability above which a pixel belongs to the person
+MASK_EDGE_SIGMA = 0.7  # Gaussian sigma (px) of the soft edge of the returned mask
+MODEL_MASK_SIDE = 256  # resolution at which both segmentation models work
+
+
+@dataclass(frozen=True, eq=False)
+class BodyPose:
+    """One person's 33 landmarks in pixels, with MediaPipe's per-landmark visibility."""
+
+    points: np.ndarray  # (33, 2) float32, x and y in pixels
+    visibility: np.ndarray  # (33,) float32 in [0, 1]
+
+    def __post_init__(self) -> None:
+        points = np.asarray(self.points, dtype=np.float32)
+        visibility = np.clip(np.asarray(self.visibility, dtype=np.float32), 0.0, 1.0)
+        if points.shape != (N_LANDMARKS, 2):
+            raise ValueError(f"BodyPose points must have shape (33, 2), got {points.shape}")
+        if visibility.shape != (N_LANDMARKS,):
+            raise ValueError(f"BodyPose visibility must have shape (33,), got {visibility.shape}")
+        object.__setattr__(self, "points", points)
+        object.__setattr__(self, "visibility", visibility)
+
+    def visible(self, threshold: float = 0.5) -> np.ndarray:
+        """(33,) bool: landmarks whose visibility reaches threshold."""
+        return self.visibility >= threshold
+
+    def scaled(self, sx: float, sy: float) -> "BodyPose":
+        """The same pose with x multiplied by sx and y by sy (e.g. back to an original resolution)."""
+        factor = np.array([sx, sy], dtype=np.float32)
+        return BodyPose(points=self.points * factor, visibility=self.visibility)
+
+
+def detect_body(image: np.ndarray) -> BodyPose | None:
+    """The pose of the most prominent person in an RGB uint8 image, or None if there is none."""
+    rgb = _check_rgb(image)
+    with _static_pose(segmentation=False) as pose:
+        result = pose.process(rgb)
+    return _to_body_pose(result.pose_landmarks, rgb.shape)
+
+
+def person_mask(image: np.ndarray) -> np.ndarray:
+    """Float32 (H, W) silhouette in [0, 1] of the detected person (hair and clothes included); zeros if none."""
+    return detect_body_and_mask(image)[1]
+
+
+def detect_body_and_mask(image: np.ndarray) -> tuple[BodyPose | None, np.ndarray]:
+    """detect_body and person_mask in one pass of the pose model (the mask is zeros when no person)."""
+    rgb = _check_rgb(image)
+    height, width = rgb.shape[:2]
+    with _static_pose(segmentation=True) as pose:
+        result = pose.process(rgb)
+    body = _to_body_pose(result.pose_landmarks, rgb.shape)
+    if body is None or result.segmentation_mask is None:
+        return body, np.zeros((height, width), np.float32)
+    with _selfie_segmenter() as segmenter:
+        selfie = segmenter.process(rgb).segmentation_mask
+    pose_prob = np.asarray(result.segmentation_mask, dtype=np.float32)
+    selfie_prob = np.asarray(selfie, dtype=np.float32) if selfie is not None else np.zeros_like(pose_prob)
+    return body, combine_person_masks(rgb, pose_prob, selfie_prob, body)
+
+
+def combine_person_masks(rgb: np.ndarray, pose_prob: np.ndarray, selfie_prob: np.ndarray, body: BodyPose) -> np.ndarray:
+    """Merge two person probability maps into one clean soft silhouette of the given body.
+
+    The union (max) catches what either model misses (hair ornaments, wide skirts); the edge is
+    snapped to the image with a guided filter (both models work at 256 px); only the connected
+    parts that touch this body's own segmentation or its visible landmarks are kept, which drops
+    other people and stray background blobs.
+    """
+    prob = np.maximum(pose_prob, selfie_prob).astype(np.float32)
+    snapped = snap_to_edges(prob, rgb)
+    hard = snapped > MASK_THRESHOLD
+    anchors = (pose_prob > MASK_THRESHOLD) | _landmark_pixels(body, hard.shape)
+    kept = keep_touching(hard, anchors)
+    if not kept.any():
+        kept = pose_prob > MASK_THRESHOLD
+    return soft_edge(kept, MASK_EDGE_SIGMA)
+
+
+def snap_to_edges(prob: np.ndarray, rgb: np.ndarray) -> np.ndarray:
+    """Guided-filter a low-resolution probability map with the image so its edges follow the image's."""
+    height, width = prob.shape
+    radius = int(max(2, round(max(height, width) / MODEL_MASK_SIDE * 1.5)))
+    guide = rgb.astype(np.float32) / 255.0
+    snapped = cv2.ximgproc.guidedFilter(guide, prob, radius, 1e-3)
+    return np.clip(snapped, 0.0, 1.0).astype(np.float32)
+
+
+def keep_touching(hard: np.ndarray, anchors: np.ndarray) -> np.ndarray:
+    """The connected components (8-connected) of hard that overlap anchors."""
+    n_labels, labels = cv2.connectedComponents(hard.astype(np.uint8), connectivity=8)
+    if n_labels <= 1:
+        return np.zeros_like(hard, dtype=bool)
+    touched = np.unique(labels[anchors & hard])
+    touched = touched[touched != 0]
+    return np.isin(labels, touched)
+
+
+def soft_edge(hard: np.ndarray, sigma: float) -> np.ndarray:
+    """Float32 mask that is 1 inside and 0 outside, with a ramp of about 2*sigma px across the edge."""
+    blurred = cv2.GaussianBlur(hard.astype(np.float32), (0, 0), sigma)
+    inside = np.maximum(blurred, 0.5)  # the 0.5 level stays on the hard edge
+    outside = np.minimum(blurred, 0.49)
+    soft = np.where(hard, inside, outside)
+    soft[soft > 0.995] = 1.0
+    soft[soft < 0.005] = 0.0
+    return soft.astype(np.float32)
+
+
+class BodyTracker:
+    """Track one person through consecutive video frames (MediaPipe's video mode with landmark smoothing).
+
+    Use as a context manager, or call close() when done.
+    """
+
+    def __init__(self, min_detection_confidence: float = 0.5, min_tracking_confidence: float = 0.5) -> None:
+        import mediapipe as mp
+
+        self._pose = mp.solutions.pose.Pose(
+            static_image_mode=False,
+            model_complexity=MODEL_COMPLEXITY,
+            smooth_landmarks=True,
+            enable_segmentation=False,
+            min_detection_confidence=min_detection_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+        )
+
+    def track(self, frame: np.ndarray) -> BodyPose | None:
+        """The person's pose in the next frame (RGB uint8), or None if no one is found."""
+        if self._pose is None:
+            raise RuntimeError("BodyTracker is closed")
+        rgb = _check_rgb(frame)
+        result = self._pose.process(rgb)
+        return _to_body_pose(result.pose_landmarks, rgb.shape)
+
+    def close(self) -> None:
+        """Release the MediaPipe graph (safe to call twice)."""
+        if self._pose is not None:
+            self._pose.close()
+            self._pose = None
+
+    def __enter__(self) -> "BodyTracker":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def iter_video_poses(path: PathLike, max_side: int | None = 640) -> Iterator[BodyPose | None]:
+    """Stream one pose (or None) per frame of a video, in the original video's pixel coordinates.
+
+    Frames are decoded fitted into max_side for speed (None: full size); the poses are scaled back.
+    The file is checked before the first frame is asked for.
+    """
+    info = probe_video(path)
+    frames = iter_video_frames(path, max_side=max_side)
+    if max_side is None:
+        sx = sy = 1.0
+    else:
+        fit_w, fit_h = fit_size(info.width, info.height, max_side)
+        sx, sy = info.width / fit_w, info.height / fit_h
+    logger.debug("tracking poses in %s at scale 1/%.3f", path, sx)
+    return _tracked(frames, sx, sy)
+
+
+def _tracked(frames: Iterator[np.ndarray], sx: float, sy: float) -> Iterator[BodyPose | None]:
+    """Generator behind iter_video_poses (closes the decoder and the tracker when stopped early)."""
+    with contextlib.closing(frames), BodyTracker() as tracker:  # type: ignore[arg-type]
+        for frame in frames:
+            body = tracker.track(frame)
+            yield body if body is None or (sx, sy) == (1.0, 1.0) else body.scaled(sx, sy)
+
+
+def _static_pose(segmentation: bool):
+    """A MediaPipe Pose graph for single photos (a context manager)."""
+    import mediapipe as mp
+
+    return mp.solutions.pose.Pose(
+        static_image_mode=True,
+        model_complexity=MODEL_COMPLEXITY,
+        enable_segmentation=segmentation,
+        smooth_segmentation=False,
+    )
+
+
+def _selfie_segmenter():
+    """MediaPipe's general (square input) selfie segmentation model (a context manager)."""
+    import mediapipe as mp
+
+    return mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
+
+
+def _to_body_pose(landmarks, shape: tuple[int, ...]) -> BodyPose | None:
+    """Convert MediaPipe's normalised landmark list to a BodyPose in pixels of an image of this shape."""
+    if landmarks is None:
+        return None
+    height, width = shape[:2]
+    raw = np.array([(lm.x, lm.y, lm.visibility) for lm in landmarks.landmark], dtype=np.float32)
+    if raw.shape != (N_LANDMARKS, 3):
+        logger.debug("unexpected landmark count %s; treating as no person", raw.shape)
+        return None
+    points = raw[:, :2] * np.array([width, height], dtype=np.float32)
+    return BodyPose(points=points, visibility=raw[:, 2])
+
+
+def _landmark_pixels(body: BodyPose, shape: tuple[int, int], threshold: float = 0.5) -> np.ndarray:
+    """Boolean image marking the pixels under the body's visible landmarks."""
+    height, width = shape
+    marks = np.zeros(shape, dtype=bool)
+    pts = np.round(body.points[body.visible(threshold)]).astype(int)
+    inside = (pts[:, 0] >= 0) & (pts[:, 0] < width) & (pts[:, 1] >= 0) & (pts[:, 1] < height)
+    pts = pts[inside]
+    marks[pts[:, 1], pts[:, 0]] = True
+    return marks
+
+
+def _check_rgb(image: np.ndarray) -> np.ndarray:
+    """Return a C-contiguous (H, W, 3) uint8 array, or raise ValueError."""
+    array = np.asarray(image)
+    if array.ndim != 3 or array.shape[2] != 3 or array.dtype != np.uint8:
+        raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {array.shape} {array.dtype}")
+    if array.shape[0] < 2 or array.shape[1] < 2:
+        raise ValueError(f"image of {array.shape[1]}x{array.shape[0]} pixels is too small")
+    return np.ascontiguousarray(array)
