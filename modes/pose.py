@@ -17,7 +17,6 @@ from toolkit.motion.skinning import PARTS, PartMesh, bone_transforms, part_label
 from toolkit.motion.timing import Timeline
 from toolkit.options import RenderOptions, option
 from toolkit.warp.fill import fill_hole
-from toolkit.warp.layers import feather_width
 
 log = logging.getLogger(__name__)
 
@@ -93,13 +92,14 @@ def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: 
     zone = np.zeros(arms.shape, np.uint8)
     quad = source[[sk.LEFT_SHOULDER, sk.RIGHT_SHOULDER, sk.RIGHT_HIP, sk.LEFT_HIP]]
     cv2.fillConvexPoly(zone, np.round(quad).astype(np.int32), 1)
-    grow = max(3, int(0.08 * float(sk.torso_size(source))))
+    grow = max(3, int(0.03 * float(sk.torso_size(source))))
     zone = cv2.dilate(zone, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8))
     legs = (labels["legs"] > 0.5).astype(np.uint8)
     if legs.any():
         cv2.fillConvexPoly(zone, cv2.convexHull(cv2.findNonZero(legs)), 1)
     zone = zone.astype(bool)
-    hole = cv2.dilate(arms.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    behind = cv2.dilate((arms & zone).astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+    hole = behind & cv2.dilate(arms.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     texture = fill_hole(image, hole, seed=seed)
     body = np.maximum(labels["body"], (arms & zone).astype(np.float32))
     return texture, body
@@ -114,14 +114,13 @@ class PoseMode:
     epilog = "presets: " + ", ".join(PRESETS)
 
     def plan(self, image: np.ndarray, options: PoseOptions, *, scale: float = 1.0) -> MotionPlan:
-        from toolkit.perception.body import detect_body, person_mask
+        from toolkit.perception.body import detect_body_and_mask
 
         options.validate()
-        body = detect_body(image)
+        body, silhouette = detect_body_and_mask(image)
         if body is None:
             raise InputError("no person found in the source image")
         source = body.points.astype(np.float64)
-        silhouette = person_mask(image)
         if silhouette.max() <= 0.5:
             raise InputError("no person found in the source image")
         targets, fps = target_poses(source, options)
@@ -129,8 +128,9 @@ class PoseMode:
             raise InputError("the driving input has no frames")
         height, width = image.shape[:2]
         size = float(sk.torso_size(source))
-        spacing = max(4.0, 0.06 * size)
-        cover = feather_width(width, height) + 4.0
+        spacing = max(4.0, 0.08 * size)
+        feather = 2.0
+        cover = feather + 4.0
         labels = part_labels(silhouette, source)
         body_texture, labels["body"] = torso_behind_arms(image, labels, source, options.seed)
         tracks, owners, regions, meshes, textures = [], [], [], {}, {}
@@ -146,7 +146,8 @@ class PoseMode:
             regions.append(labels[name])
         log.info("pose: %d parts, %d control points, %d frames", len(regions), sum(map(len, owners)), len(targets))
         return MotionPlan(np.concatenate(tracks), np.concatenate(owners), np.stack(regions), fps,
-                          extras={"target_poses": targets}, meshes=meshes, textures=textures)
+                          extras={"target_poses": targets}, meshes=meshes, textures=textures,
+                          edge_feather=feather)
 
     def export_pose(self, options: PoseOptions, output: Path) -> Path:
         """Write the poses of options.export_pose (a video) to output as our JSON."""

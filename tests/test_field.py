@@ -94,3 +94,17 @@ def test_rasterized_mesh_map_inverts_each_triangle_exactly():
         a = np.linalg.solve(np.c_[current[tri], np.ones(3)].T, np.array([x, y, 1.0]))
         assert np.allclose([map_x[y, x], map_y[y, x]], a @ rest[tri], atol=1e-3)
     assert map_x[5, 5] == 5 and map_y[5, 5] == 5
+
+
+def test_a_coarse_step_mesh_map_matches_the_exact_one_inside_triangles():
+    from toolkit.warp.field import rasterize_backward_map
+
+    rest = np.array([[10, 10], [70, 10], [10, 70], [70, 70]], float)
+    triangles = np.array([[0, 1, 2], [1, 3, 2]])
+    current = rest + np.array([[0, 0], [5, 2], [3, 4], [12, 9]])
+    exact_x, exact_y, exact_cov = rasterize_backward_map(rest, current, triangles, (0, 0, 90, 90))
+    coarse_x, coarse_y, coarse_cov = rasterize_backward_map(rest, current, triangles, (0, 0, 90, 90), step=2)
+    inner = exact_cov.copy()
+    inner[:20], inner[60:], inner[:, :20], inner[:, 60:] = False, False, False, False
+    assert coarse_x.shape == exact_x.shape and (coarse_cov[inner]).all()
+    assert np.abs(coarse_x - exact_x)[inner].max() < 1.0 and np.abs(coarse_y - exact_y)[inner].max() < 1.0

@@ -25,6 +25,9 @@ class MotionPlan:
                    are interpolated over their points' Delaunay triangulation.
     textures:      optional image per region, (H, W, 3) uint8, that the region's pixels are taken
                    from instead of the source (e.g. a torso with the arms in front of it removed).
+    edge_feather:  width in pixels of the soft edge a moving region carries beyond its mask; None
+                   lets the backbone choose.  Narrow edges suit parts that move over other parts
+                   (a limb over the torso), wide ones objects moving over a background.
     """
 
     tracks: np.ndarray
@@ -34,6 +37,7 @@ class MotionPlan:
     extras: dict[str, Any] = field(default_factory=dict)
     meshes: dict[int, np.ndarray] = field(default_factory=dict)
     textures: dict[int, np.ndarray] = field(default_factory=dict)
+    edge_feather: float | None = None
 
     def __post_init__(self) -> None:
         self.tracks = np.asarray(self.tracks, dtype=np.float32)

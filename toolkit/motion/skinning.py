@@ -23,8 +23,8 @@ SKIN_BONES = ("torso", "head", "left_upper_arm", "left_forearm", "right_upper_ar
 PARTS: dict[str, tuple[str, ...]] = {
     "legs": ("torso", "left_thigh", "left_shin", "right_thigh", "right_shin"),
     "body": ("torso", "head"),
-    "left_arm": ("torso", "left_upper_arm", "left_forearm"),
-    "right_arm": ("torso", "right_upper_arm", "right_forearm"),
+    "left_arm": ("left_upper_arm", "left_forearm"),
+    "right_arm": ("right_upper_arm", "right_forearm"),
 }
 
 
@@ -113,6 +113,12 @@ def part_labels(silhouette: np.ndarray, joints: np.ndarray, step: int = 2) -> di
         take = np.isfinite(arm_scores[index]) & (nearest_arm == index)
         winner[take] = index
         claimed |= take
+    hands = hand_distances(grid, joints)
+    nearest_hand = np.argmin(hands, axis=0)
+    for index in (0, 1):  # a hand belongs to its arm even where it rests on the body
+        take = np.isfinite(hands[index]) & (nearest_hand == index)
+        winner[take] = index
+        claimed |= take
     legs = np.isfinite(scores["legs"]) & ~claimed & (scores["legs"] < scores["body"] + 1e-6)
     winner[legs] = 2
     names.append("body")
@@ -123,6 +129,21 @@ def part_labels(silhouette: np.ndarray, joints: np.ndarray, step: int = 2) -> di
         full = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_NEAREST)
         labels[name] = np.minimum(full, silhouette).astype(np.float32)
     return labels
+
+
+HAND_POINTS = {"left_arm": (sk.LEFT_WRIST, 17, 19, 21), "right_arm": (sk.RIGHT_WRIST, 18, 20, 22)}
+
+
+def hand_distances(grid: np.ndarray, joints: np.ndarray) -> np.ndarray:
+    """(2, ...) distance to the left and right hand's centre, inf beyond the hand's radius."""
+    out = []
+    for name in ("left_arm", "right_arm"):
+        points = joints[list(HAND_POINTS[name])]
+        centre = points.mean(0)
+        radius = max(1.3 * float(np.linalg.norm(points - points[0], axis=1).max()), 0.06 * float(sk.torso_size(joints)))
+        distance = np.linalg.norm(grid - centre, axis=-1)
+        out.append(np.where(distance <= radius, distance, np.inf))
+    return np.stack(out)
 
 
 @dataclass(frozen=True)

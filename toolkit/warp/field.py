@@ -178,24 +178,47 @@ def triangle_inverse_affines(rest: np.ndarray, current: np.ndarray, triangles: n
 
 
 def rasterize_backward_map(
-    rest: np.ndarray, current: np.ndarray, triangles: np.ndarray, box: tuple[int, int, int, int]
+    rest: np.ndarray, current: np.ndarray, triangles: np.ndarray, box: tuple[int, int, int, int], step: int = 1
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Exact backward map of a piecewise-affine mesh inside box = (x0, y0, x1, y1).
 
     Each moved triangle is drawn into an index image (later triangles on top), and every
-    covered pixel samples the source through its triangle's inverse affine map.  Returns
-    (map_x, map_y, covered); uncovered pixels map to themselves.
+    covered pixel samples the source through its triangle's inverse affine map.  With step > 1
+    the map is computed on every step-th pixel and interpolated between (it is piecewise
+    linear, so only triangle edges lose a little accuracy).  Returns (map_x, map_y, covered);
+    uncovered pixels map to themselves.
     """
     x0, y0, x1, y1 = box
-    owner = np.full((y1 - y0, x1 - x0), -1, np.int32)
-    corners = np.round((np.asarray(current, np.float64)[triangles] - (x0, y0)) * 16.0).astype(np.int32)
+    width, height = x1 - x0, y1 - y0
+    cols, rows = -(-width // step), -(-height // step)
+    owner = np.full((rows, cols), -1, np.int32)
+    corners = np.round((np.asarray(current, np.float64)[triangles] - (x0, y0)) * (16.0 / step)).astype(np.int32)
     for index, corner in enumerate(corners):
         cv2.fillConvexPoly(owner, corner, index, lineType=cv2.LINE_8, shift=4)
+    if step > 1:  # close the one-cell gaps that thin slivers leave at a coarse step
+        grown = cv2.dilate(owner.astype(np.float32), np.ones((3, 3), np.uint8)).astype(np.int32)
+        owner = np.where(owner >= 0, owner, grown)
     maps = triangle_inverse_affines(rest, current, triangles).astype(np.float32)
     covered = owner >= 0
-    xs, ys = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
+    xs, ys = np.meshgrid(np.arange(cols, dtype=np.float32) * step + x0, np.arange(rows, dtype=np.float32) * step + y0)
     safe = np.where(covered, owner, 0)
-    m = maps[safe]  # (h, w, 2, 3)
-    map_x = np.where(covered, m[..., 0, 0] * xs + m[..., 0, 1] * ys + m[..., 0, 2], xs)
-    map_y = np.where(covered, m[..., 1, 0] * xs + m[..., 1, 1] * ys + m[..., 1, 2], ys)
-    return map_x.astype(np.float32), map_y.astype(np.float32), covered
+    coefficients = [maps[:, i, j][safe] for i in range(2) for j in range(3)]
+    map_x = np.where(covered, coefficients[0] * xs + coefficients[1] * ys + coefficients[2], xs).astype(np.float32)
+    map_y = np.where(covered, coefficients[3] * xs + coefficients[4] * ys + coefficients[5], ys).astype(np.float32)
+    if step > 1:
+        full = (width, height)
+        map_x = _upsample_grid(map_x, step, full)
+        map_y = _upsample_grid(map_y, step, full)
+        # a pixel is covered only if every grid point it is interpolated from is: mixing a mesh
+        # map with the identity of an uncovered neighbour would sample far-away pixels
+        covered = _upsample_grid(covered.astype(np.float32), step, full) > 0.999
+    return map_x, map_y, covered
+
+
+def _upsample_grid(values: np.ndarray, step: int, size: tuple[int, int]) -> np.ndarray:
+    """Values sampled at every step-th pixel (from 0) interpolated to every pixel of size (w, h)."""
+    width, height = size
+    gx = np.minimum(np.arange(width, dtype=np.float32) / step, values.shape[1] - 1)
+    gy = np.minimum(np.arange(height, dtype=np.float32) / step, values.shape[0] - 1)
+    ix, iy = np.meshgrid(gx, gy)
+    return cv2.remap(values, ix, iy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)

@@ -47,6 +47,7 @@ class FillOptions:
     radius: int = 3  # px searched around each offset proposed by the coarser level
     max_shift: float = 24.0  # largest colour offset applied to a smooth patch
     thin: float = 2.0  # holes at most this deep get the membrane fill only
+    max_hole_pixels: int = 40_000  # larger holes are filled at a reduced scale, then upsampled
 
 
 def as_hole_mask(hole: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -402,6 +403,21 @@ def fill_region(image: np.ndarray, known: np.ndarray, rng: np.random.Generator, 
     return filled
 
 
+def _fill_window(window: np.ndarray, known: np.ndarray, rng: np.random.Generator, options: FillOptions) -> np.ndarray:
+    """fill_region, at a reduced scale when the hole is large (its cost grows with the hole's area)."""
+    hole_pixels = int((~known).sum())
+    if hole_pixels <= options.max_hole_pixels:
+        return fill_region(window, known, rng, options)
+    scale = float(np.sqrt(options.max_hole_pixels / hole_pixels))
+    h, w = known.shape
+    small_size = (max(8, int(round(w * scale))), max(8, int(round(h * scale))))
+    small = cv2.resize(window, small_size, interpolation=cv2.INTER_AREA)
+    small_known = cv2.resize(known.astype(np.uint8), small_size, interpolation=cv2.INTER_NEAREST).astype(bool)
+    small_known &= cv2.erode(small_known.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    filled = fill_region(small, small_known, rng, options)
+    return cv2.resize(filled, (w, h), interpolation=cv2.INTER_LINEAR).reshape(window.shape)
+
+
 def _crop_box(part: np.ndarray) -> tuple[int, int, int, int]:
     """Rows and columns (y0, y1, x0, x1) of the working window around one hole component."""
     h, w = part.shape
@@ -438,7 +454,7 @@ def fill_hole(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, options: Fi
     for label in range(1, count):
         part = mask & (labels == label)
         y0, y1, x0, x1 = _crop_box(part)
-        filled = fill_region(img[y0:y1, x0:x1].astype(np.float32), ~mask[y0:y1, x0:x1], rng, options)
+        filled = _fill_window(img[y0:y1, x0:x1].astype(np.float32), ~mask[y0:y1, x0:x1], rng, options)
         inside = part[y0:y1, x0:x1]
         region = out[y0:y1, x0:x1]
         region[inside] = np.clip(np.rint(filled[inside]), 0, 255).astype(np.uint8)

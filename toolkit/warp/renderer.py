@@ -72,7 +72,8 @@ def prepare_scene(image: np.ndarray, plan: MotionPlan, options: WarpOptions, see
     if (width, height) != plan.size:
         raise ValueError(f"image is {width}x{height} but the plan is {plan.size[0]}x{plan.size[1]}")
     grid = CoarseGrid.for_image(width, height, options.grid_step)
-    feather = options.feather if options.feather is not None else feather_width(width, height)
+    feather = options.feather if options.feather is not None else plan.edge_feather
+    feather = feather if feather is not None else feather_width(width, height)
     nodes = grid.positions().reshape(-1, 2)
 
     grow = max(2, int(round(0.004 * np.hypot(width, height))))
@@ -167,7 +168,12 @@ def composite_mesh_layer(frame: np.ndarray, scene: Scene, layer: Layer, rest: np
                                used[:, 1].max() + 1), (width, height))
     if box is None:
         return
-    map_x, map_y, covered = rasterize_backward_map(rest, current, layer.triangles, box)
+    if np.abs(current - rest).max() < 1e-3:  # at rest: the layer is its own texture
+        x0, y0, x1, y1 = box
+        texture = scene.source if layer.texture is None else layer.texture
+        _blend(frame, box, texture[y0:y1, x0:x1], layer.alpha[y0:y1, x0:x1])
+        return
+    map_x, map_y, covered = rasterize_backward_map(rest, current, layer.triangles, box, step=2)
     moved, alpha = _sample(scene, layer, map_x, map_y)
     _blend(frame, box, moved, alpha * covered)
 
