@@ -8,6 +8,8 @@ from typing import Sequence
 import cv2
 import numpy as np
 
+from toolkit.motion import skeleton as sk
+
 
 def optical_flow_magnitudes(frames: Sequence[np.ndarray]) -> np.ndarray:
     """(T-1, H, W) Farneback optical-flow magnitude between consecutive RGB frames, in pixels."""
@@ -69,3 +71,42 @@ def drag_endpoint_error(first: np.ndarray, last: np.ndarray, box: tuple[int, int
     start = np.array([(x0 + x1) / 2.0, (y0 + y1) / 2.0])
     length = float(np.linalg.norm(np.asarray(end) - start))
     return float(np.linalg.norm(found - np.asarray(end))) / max(length, 1e-6)
+
+
+def arm_angles(joints: np.ndarray, side: str) -> np.ndarray:
+    """Upper-arm and forearm directions (radians) of one side of a (33, 2) pose."""
+    shoulder, elbow, wrist = sk.CHAINS[f"{side}_arm"]
+    return np.array([sk.bone_angle(joints, shoulder, elbow), sk.bone_angle(joints, elbow, wrist)])
+
+
+def arm_angle_error(frames: list[np.ndarray], targets: np.ndarray, side: str) -> tuple[float, int]:
+    """Mean absolute angle error in degrees over frames where the arm is seen, and how many frames miss it."""
+    from toolkit.perception.body import detect_body
+
+    errors, missed = [], 0
+    shoulder, elbow, wrist = sk.CHAINS[f"{side}_arm"]
+    for frame, target in zip(frames, targets):
+        body = detect_body(frame)
+        if body is None or not body.visible(0.5)[[shoulder, elbow, wrist]].all():
+            missed += 1
+            continue
+        diff = sk.wrap_angle(arm_angles(body.points.astype(np.float64), side) - arm_angles(target, side))
+        errors.extend(np.degrees(np.abs(diff)))
+    return (float(np.mean(errors)) if errors else float("nan")), missed
+
+
+def background_change(frames: list[np.ndarray], source_rgb: np.ndarray, targets: np.ndarray) -> float:
+    """Mean change from the first frame well away from the person: outside the source silhouette
+    and every target skeleton (limbs drawn as thick as an arm), both grown by a tenth of the image."""
+    from toolkit.perception.body import person_mask
+
+    person = (person_mask(source_rgb) > 0.5).astype(np.uint8)
+    thickness = max(2, int(0.35 * float(sk.torso_size(targets[0]))))
+    for pose in targets:
+        for a, b, c in sk.CHAINS.values():
+            for i, j in ((a, b), (b, c)):
+                cv2.line(person, tuple(int(v) for v in pose[i]), tuple(int(v) for v in pose[j]), 1, thickness)
+    grow = int(0.1 * max(person.shape))
+    near = cv2.dilate(person, np.ones((grow, grow), np.uint8)).astype(bool)
+    first = frames[0].astype(np.float32)
+    return float(np.mean([np.abs(f.astype(np.float32) - first)[~near].mean() for f in frames[1:]]))

@@ -183,6 +183,44 @@ def dance(source: np.ndarray, timeline: Timeline) -> np.ndarray:
     return animate(source, timeline, targets, hold_envelope(timeline, 0.15), torso_turn=turn, torso_shift=bounce)
 
 
+def raise_one_arm(source: np.ndarray, side: str, frames: int, size: tuple[int, int]) -> np.ndarray:
+    """(T, 33, 2): the arm on `side` straightens and swings out and up overhead, then back down.
+
+    Overhead is both bones pointing up and 20 degrees outward.  The forearm leads (the elbow
+    bends on the way up, as people raise an arm), and where the photo has no room the swing
+    stops before the hand would come within 4% of an edge.
+    """
+    outward = 0.0 if (side == "left") == (source[sk.LEFT_SHOULDER, 0] >= source[sk.RIGHT_SHOULDER, 0]) else np.pi
+    overhead = float(sk.wrap_angle(-np.pi / 2 + np.deg2rad(20) * (1 if outward == 0.0 else -1)))
+    rest = sk.limb_angles(source)[f"{side}_arm"]
+    turns = []
+    for angle in rest:
+        turn = float(sk.wrap_angle(overhead - angle))
+        if abs(float(sk.wrap_angle(angle + turn / 2 - outward))) > np.pi / 2:  # up through the side
+            turn -= np.sign(turn) * 2 * np.pi
+        turns.append(turn)
+    others = sk.limb_angles(source)
+
+    def pose(amount: float) -> np.ndarray:
+        angles = dict(others)
+        angles[f"{side}_arm"] = (rest[0] + amount * turns[0], rest[1] + min(1.0, 1.6 * amount) * turns[1])
+        identity = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+        return sk.compose_pose(source, identity, 0.0, angles)
+
+    width, height = size
+    wrist = sk.CHAINS[f"{side}_arm"][2]
+
+    def inside(reach: float) -> bool:
+        path = np.stack([pose(a)[wrist] for a in np.linspace(0, reach, 25)])
+        return bool((path[:, 1] >= 0.04 * height).all() and (path[:, 0] >= 0.04 * width).all()
+                    and (path[:, 0] <= 0.96 * width).all())
+
+    reach = 1.0
+    while reach > 0.3 and not inside(reach):
+        reach -= 0.02
+    return np.stack([pose(reach * np.sin(np.pi * t / (frames - 1)) ** 2) for t in range(frames)])
+
+
 PRESETS: dict[str, Preset] = {
     "wave": wave,
     "raise-arms": raise_arms,

@@ -1,0 +1,153 @@
+"""Pose mode end to end: presets, pose files, driving videos and bad input."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from skimage import data
+
+from modes.pose import PoseMode, PoseOptions
+from toolkit.cli import main
+from toolkit.media.video_reader import iter_video_frames
+from toolkit.metrics import arm_angle_error, background_change
+from toolkit.motion import skeleton as sk
+from toolkit.motion.pose_io import PoseSequence, save_pose_file
+from toolkit.motion.presets import PRESETS, raise_one_arm
+from toolkit.motion.timing import Timeline
+from toolkit.perception.body import detect_body
+from toolkit.pipeline import render
+
+
+@pytest.fixture(scope="module")
+def astronaut(tmp_path_factory):
+    """scikit-image's astronaut: a real half-body photo that ships with a dependency."""
+    path = tmp_path_factory.mktemp("pose") / "astronaut.png"
+    cv2.imwrite(str(path), data.astronaut()[..., ::-1])
+    return path
+
+
+@pytest.fixture(scope="module")
+def astronaut_pose():
+    return detect_body(data.astronaut()).points.astype(np.float64)
+
+
+def run_cli(args, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(a) for a in args])
+    return exit_info.value.code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_every_preset_starts_at_the_source_pose_and_loops(name, astronaut_pose):
+    poses = PRESETS[name](astronaut_pose, Timeline(40, 25.0, loop=True))
+    assert poses.shape == (40, 33, 2)
+    assert np.allclose(poses[0], astronaut_pose, atol=1e-3)
+    assert np.abs(poses - astronaut_pose).max() > 3.0  # something moves
+    step = np.abs(np.diff(poses, axis=0)).max()
+    assert np.abs(poses[-1] - poses[0]).max() <= 2.0 * step + 1e-6
+
+
+def test_raise_one_arm_keeps_the_hand_in_frame(astronaut_pose):
+    poses = raise_one_arm(astronaut_pose, "left", 30, (512, 512))
+    wrist = poses[:, sk.LEFT_WRIST]
+    assert (wrist[:, 1] >= 0.04 * 512 - 1e-6).all() and (wrist[:, 0] <= 0.96 * 512 + 1e-6).all()
+    rest = sk.bone_angle(astronaut_pose, sk.LEFT_SHOULDER, sk.LEFT_ELBOW)
+    assert rest - sk.bone_angle(poses[15], sk.LEFT_SHOULDER, sk.LEFT_ELBOW) > 0.5  # swung out and up
+    assert np.allclose(poses[0], astronaut_pose, atol=1e-3)
+
+
+def test_a_pose_file_in_the_photos_own_pixels_is_followed_exactly(tmp_path, astronaut, astronaut_pose):
+    poses = raise_one_arm(astronaut_pose, "left", 24, (512, 512))
+    frames = np.concatenate([poses, np.ones(poses.shape[:2] + (1,))], axis=2)
+    pose_file = tmp_path / "raise.json"
+    save_pose_file(pose_file, PoseSequence(512, 512, 25.0, frames.astype(np.float32)))
+    options = PoseOptions(pose_file=pose_file)
+    targets = PoseMode().plan(data.astronaut(), options).extras["target_poses"]
+    assert np.abs(targets - poses).max() < 1.0  # relative retargeting onto the same body is the identity
+    clip = tmp_path / "out.mp4"
+    render("pose", astronaut, clip, options)
+    video = list(iter_video_frames(clip))
+    assert len(video) == 24
+    assert np.abs(video[0].astype(int) - data.astronaut()).mean() < 3
+    moved = np.abs(video[12].astype(int) - video[0]).max(axis=2) > 40
+    elbow = targets[12][sk.LEFT_ELBOW].astype(int)
+    assert moved[elbow[1] - 15:elbow[1] + 15, elbow[0] - 15:elbow[0] + 15].mean() > 0.3  # the arm arrived
+    assert background_change(video, data.astronaut(), targets) <= 2.0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--preset", "moonwalk"], "invalid choice"),
+    ([], "exactly one of"),
+    (["--preset", "wave", "--retarget", "sideways"], "invalid choice"),
+])
+def test_bad_pose_options_exit_2(tmp_path, astronaut, capsys, args, message):
+    code, err = run_cli(["pose", astronaut, *args, "-o", tmp_path / "o.mp4"], capsys)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o.mp4").exists()
+
+
+def test_no_person_in_the_image_exits_2(tmp_path, capsys):
+    empty = tmp_path / "wall.png"
+    cv2.imwrite(str(empty), np.full((256, 256, 3), 180, np.uint8))
+    code, err = run_cli(["pose", empty, "--preset", "wave", "-o", tmp_path / "o.mp4"], capsys)
+    assert code == 2 and "no person found" in err
+    assert not (tmp_path / "o.mp4").exists()
+
+
+@pytest.mark.parametrize("content", ['{"format": "openpose99", "width": 10, "height": 10, "fps": 25, "frames": [[]]}',
+                                     '{"format": "mediapipe33", "width": 10, "height": 10, "fps": 25, "frames": []}',
+                                     "not json"])
+def test_bad_pose_files_exit_2(tmp_path, astronaut, capsys, content):
+    pose_file = tmp_path / "p.json"
+    pose_file.write_text(content)
+    code, err = run_cli(["pose", astronaut, "--pose-file", pose_file, "-o", tmp_path / "o.mp4"], capsys)
+    assert code == 2 and "p.json" in err and not (tmp_path / "o.mp4").exists()
+
+
+def test_a_driving_video_without_a_person_exits_2(tmp_path, astronaut, capsys):
+    from toolkit.media.video_writer import VideoWriter
+
+    video = tmp_path / "empty.mp4"
+    with VideoWriter(video, 25.0, (128, 128)) as writer:
+        for i in range(6):
+            writer.write(np.full((128, 128, 3), 40 * i, np.uint8))
+    code, err = run_cli(["pose", astronaut, "--driving", video, "-o", tmp_path / "o.mp4"], capsys)
+    assert code == 2 and "no person found" in err
+    code, err = run_cli(["pose", "--export-pose", video, "-o", tmp_path / "poses.json"], capsys)
+    assert code == 2 and "no person found" in err and not (tmp_path / "poses.json").exists()
+
+
+@pytest.mark.assets
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_real_person_follows_a_raised_arm(assets, tmp_path, side):
+    image = assets / "pose" / "model_01008.jpg"
+    rgb = cv2.imread(str(image))[..., ::-1].copy()
+    source = detect_body(rgb).points.astype(np.float64)
+    poses = raise_one_arm(source, side, 32, (rgb.shape[1], rgb.shape[0]))
+    frames = np.concatenate([poses, np.ones(poses.shape[:2] + (1,))], axis=2).astype(np.float32)
+    pose_file = tmp_path / "raise.json"
+    save_pose_file(pose_file, PoseSequence(rgb.shape[1], rgb.shape[0], 25.0, frames))
+    options = PoseOptions(pose_file=pose_file)
+    targets = PoseMode().plan(rgb, options).extras["target_poses"]
+    clip = tmp_path / "out.mp4"
+    render("pose", image, clip, options)
+    video = list(iter_video_frames(clip))
+    error, missed = arm_angle_error(video, targets, side)
+    assert error <= 15.0 and missed <= 2
+    assert background_change(video, rgb, targets) <= 2.0
+
+
+@pytest.mark.assets
+def test_real_driving_clip_is_followed(assets, tmp_path):
+    image = assets / "pose" / "model_01008.jpg"
+    options = PoseOptions(driving=assets / "pose" / "driving_upper1.mp4", frames=40)
+    rgb = cv2.imread(str(image))[..., ::-1].copy()
+    targets = PoseMode().plan(rgb, options).extras["target_poses"]
+    clip = tmp_path / "driven.mp4"
+    render("pose", image, clip, options)
+    video = list(iter_video_frames(clip))
+    assert len(video) == 40
+    for side in ("left", "right"):
+        error, missed = arm_angle_error(video, targets, side)
+        assert error <= 20.0 and missed <= 2
