@@ -128,7 +128,7 @@ class PoseMode:
             raise InputError("the driving input has no frames")
         height, width = image.shape[:2]
         size = float(sk.torso_size(source))
-        spacing = max(4.0, 0.08 * size)
+        spacing = max(4.0, 0.1 * size)
         feather = 2.0
         cover = feather + 4.0
         labels = part_labels(silhouette, source)

@@ -206,12 +206,11 @@ def rasterize_backward_map(
     map_x = np.where(covered, coefficients[0] * xs + coefficients[1] * ys + coefficients[2], xs).astype(np.float32)
     map_y = np.where(covered, coefficients[3] * xs + coefficients[4] * ys + coefficients[5], ys).astype(np.float32)
     if step > 1:
-        full = (width, height)
-        map_x = _upsample_grid(map_x, step, full)
-        map_y = _upsample_grid(map_y, step, full)
-        # a pixel is covered only if every grid point it is interpolated from is: mixing a mesh
-        # map with the identity of an uncovered neighbour would sample far-away pixels
-        covered = _upsample_grid(covered.astype(np.float32), step, full) > 0.999
+        # one interpolation for the three channels; a pixel is covered only if every grid point
+        # it is interpolated from is: mixing a mesh map with the identity of an uncovered
+        # neighbour would sample far-away pixels
+        stacked = _upsample_grid(np.dstack([map_x, map_y, covered.astype(np.float32)]), step, (width, height))
+        map_x, map_y, covered = stacked[..., 0].copy(), stacked[..., 1].copy(), stacked[..., 2] > 0.999
     return map_x, map_y, covered
 
 

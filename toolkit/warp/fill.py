@@ -47,7 +47,7 @@ class FillOptions:
     radius: int = 3  # px searched around each offset proposed by the coarser level
     max_shift: float = 24.0  # largest colour offset applied to a smooth patch
     thin: float = 2.0  # holes at most this deep get the membrane fill only
-    max_hole_pixels: int = 40_000  # larger holes are filled at a reduced scale, then upsampled
+    max_hole_pixels: int = 25_000  # larger holes are filled at a reduced scale, then upsampled
 
 
 def as_hole_mask(hole: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

@@ -127,9 +127,9 @@ def _affine_destination_box(layer: Layer, affine: np.ndarray, residual: np.ndarr
 def _blend(frame: np.ndarray, box: tuple[int, int, int, int], moved: np.ndarray, alpha: np.ndarray) -> None:
     """Composite moved pixels with their alpha over frame inside box, in place."""
     x0, y0, x1, y1 = box
-    under = frame[y0:y1, x0:x1].astype(np.float32)
-    blended = under + alpha[..., None] * (moved.astype(np.float32) - under)
-    frame[y0:y1, x0:x1] = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
+    under = frame[y0:y1, x0:x1]
+    alpha = np.ascontiguousarray(alpha, dtype=np.float32)
+    frame[y0:y1, x0:x1] = cv2.blendLinear(np.ascontiguousarray(moved), np.ascontiguousarray(under), alpha, 1.0 - alpha)
 
 
 def _sample(scene: Scene, layer: Layer, map_x: np.ndarray, map_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
