@@ -20,8 +20,9 @@ from toolkit.warp.fill import fill_hole
 
 log = logging.getLogger(__name__)
 
-# Back to front: legs behind the body, arms in front of it.
-PART_ORDER = ("legs", "body", "left_arm", "right_arm")
+# Back to front: the body (torso, head and legs as one mesh, so a skirt stretches rather
+# than tears where the legs meet it), then the arms in front of it.
+PART_ORDER = ("body", "left_arm", "right_arm")
 
 
 @dataclass
@@ -131,8 +132,9 @@ class PoseMode:
         spacing = max(4.0, 0.1 * size)
         feather = 2.0
         cover = feather + 4.0
-        labels = part_labels(silhouette, source)
+        labels = part_labels(silhouette, source, image)
         body_texture, labels["body"] = torso_behind_arms(image, labels, source, options.seed)
+        labels["body"] = np.maximum(labels["body"], labels.pop("legs"))
         tracks, owners, regions, meshes, textures = [], [], [], {}, {}
         for name in PART_ORDER:
             mesh = part_mesh(labels[name], spacing, cover, PARTS[name], source, sharpness=0.1 * size, part=name)

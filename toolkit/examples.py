@@ -35,6 +35,7 @@ def skimage_image(filename: str) -> Path:
 EXAMPLES = [
     Example("click_rocket_rise", "click", "rocket.jpg", {"points": [(320.0, 250.0), (320.0, 150.0)], "prompt": "rise"}),
     Example("click_coffee_swirl", "click", "coffee.png", {"points": [(280.0, 150.0)], "prompt": "swirl", "loop": True}),
+    Example("pose_astronaut_sway", "pose", "astronaut.png", {"preset": "sway"}),
 ]
 
 

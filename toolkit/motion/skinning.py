@@ -22,7 +22,7 @@ SKIN_BONES = ("torso", "head", "left_upper_arm", "left_forearm", "right_upper_ar
 
 PARTS: dict[str, tuple[str, ...]] = {
     "legs": ("torso", "left_thigh", "left_shin", "right_thigh", "right_shin"),
-    "body": ("torso", "head"),
+    "body": ("torso", "head", "left_thigh", "left_shin", "right_thigh", "right_shin"),
     "left_arm": ("left_upper_arm", "left_forearm"),
     "right_arm": ("right_upper_arm", "right_forearm"),
 }
@@ -77,11 +77,14 @@ def _inside_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
     return inside
 
 
-def part_labels(silhouette: np.ndarray, joints: np.ndarray, step: int = 2) -> dict[str, np.ndarray]:
+def part_labels(silhouette: np.ndarray, joints: np.ndarray, image: np.ndarray | None = None,
+                step: int = 2) -> dict[str, np.ndarray]:
     """Split a soft silhouette (H, W) into per-part soft masks by distance to the bones.
 
     Arms and legs take only pixels within a limb's thickness of their bones; everything
-    else of the person (torso, head, hair, loose clothing) belongs to the body.
+    else of the person (torso, head, hair, loose clothing) belongs to the body.  With the
+    image, pixels beside the hips and legs at the edge of an arm's reach that look like the
+    body rather than like the arm's own core (a skirt beside a hanging hand) go to the body.
     """
     height, width = silhouette.shape
     scale = float(sk.torso_size(joints))
@@ -119,7 +122,17 @@ def part_labels(silhouette: np.ndarray, joints: np.ndarray, step: int = 2) -> di
         take = np.isfinite(hands[index]) & (nearest_hand == index)
         winner[take] = index
         claimed |= take
-    legs = np.isfinite(scores["legs"]) & ~claimed & (scores["legs"] < scores["body"] + 1e-6)
+    if image is not None:
+        lab = cv2.cvtColor(image[0:height:step, 0:width:step], cv2.COLOR_RGB2LAB).astype(np.float32)
+        inside = cv2.resize(silhouette, (grid.shape[1], grid.shape[0]), interpolation=cv2.INTER_NEAREST) > 0.5
+        core_limit = 0.06 * scale
+        body_core = inside & (winner < 0) & (np.minimum(distances["torso"], legs_before) <= core_limit)
+        for index, name in enumerate(("left_arm", "right_arm")):
+            mine = winner == index
+            arm_core = mine & inside & (np.minimum(arm_scores[index], hands[index]) <= core_limit)
+            rim = mine & ~arm_core & (legs_before < distances["torso"])  # beside the hips and legs
+            winner[rim & closer_in_colour(lab, rim, body_core, arm_core)] = -1
+    legs = np.isfinite(scores["legs"]) & (winner < 0) & (scores["legs"] < scores["body"] + 1e-6)
     winner[legs] = 2
     names.append("body")
     winner[winner < 0] = 3
@@ -129,6 +142,31 @@ def part_labels(silhouette: np.ndarray, joints: np.ndarray, step: int = 2) -> di
         full = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_NEAREST)
         labels[name] = np.minimum(full, silhouette).astype(np.float32)
     return labels
+
+
+def colour_centres(lab: np.ndarray, where: np.ndarray, k: int) -> np.ndarray | None:
+    """k Lab colour centres of the pixels `where` (k-means, deterministic), or None if too few."""
+    samples = lab[where]
+    if len(samples) < 4 * k:
+        return None
+    samples = samples[:: max(1, len(samples) // 4000)]
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.5)
+    cv2.setRNGSeed(0)
+    _, _, centres = cv2.kmeans(np.ascontiguousarray(samples), k, None, criteria, 2, cv2.KMEANS_PP_CENTERS)
+    return centres
+
+
+def closer_in_colour(lab: np.ndarray, candidates: np.ndarray, ours: np.ndarray, theirs: np.ndarray) -> np.ndarray:
+    """Boolean image: candidate pixels whose colour is nearer the `ours` pixels' than the `theirs`."""
+    ours_c, theirs_c = colour_centres(lab, ours, 5), colour_centres(lab, theirs, 3)
+    result = np.zeros(candidates.shape, bool)
+    if ours_c is None or theirs_c is None or not candidates.any():
+        return result
+    values = lab[candidates]
+    to_ours = np.min(np.linalg.norm(values[:, None] - ours_c[None], axis=2), axis=1)
+    to_theirs = np.min(np.linalg.norm(values[:, None] - theirs_c[None], axis=2), axis=1)
+    result[candidates] = to_ours < to_theirs
+    return result
 
 
 HAND_POINTS = {"left_arm": (sk.LEFT_WRIST, 17, 19, 21), "right_arm": (sk.RIGHT_WRIST, 18, 20, 22)}
