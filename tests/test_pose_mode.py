@@ -151,3 +151,15 @@ def test_real_driving_clip_is_followed(assets, tmp_path):
     for side in ("left", "right"):
         error, missed = arm_angle_error(video, targets, side)
         assert error <= 20.0 and missed <= 2
+
+
+def test_no_person_error_is_one_line_even_with_native_logs(tmp_path):
+    import subprocess
+    import sys
+
+    empty = tmp_path / "wall.png"
+    cv2.imwrite(str(empty), np.full((128, 128, 3), 90, np.uint8))
+    result = subprocess.run([sys.executable, "-m", "toolkit.cli", "pose", str(empty), "--preset", "nod", "-o",
+                             str(tmp_path / "o.mp4")], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == ["animate: error: no person found in the source image"]

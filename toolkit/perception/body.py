@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from toolkit.media.video_reader import fit_size, iter_video_frames, probe_video
+from toolkit.perception.native_logs import native_stderr_silenced
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ class BodyPose:
 def detect_body(image: np.ndarray) -> BodyPose | None:
     """The pose of the most prominent person in an RGB uint8 image, or None if there is none."""
     rgb = _check_rgb(image)
-    with _static_pose(segmentation=False) as pose:
+    with native_stderr_silenced(), _static_pose(segmentation=False) as pose:
         result = pose.process(rgb)
     return _to_body_pose(result.pose_landmarks, rgb.shape)
 
@@ -75,12 +76,12 @@ def detect_body_and_mask(image: np.ndarray) -> tuple[BodyPose | None, np.ndarray
     """detect_body and person_mask in one pass of the pose model (the mask is zeros when no person)."""
     rgb = _check_rgb(image)
     height, width = rgb.shape[:2]
-    with _static_pose(segmentation=True) as pose:
+    with native_stderr_silenced(), _static_pose(segmentation=True) as pose:
         result = pose.process(rgb)
     body = _to_body_pose(result.pose_landmarks, rgb.shape)
     if body is None or result.segmentation_mask is None:
         return body, np.zeros((height, width), np.float32)
-    with _selfie_segmenter() as segmenter:
+    with native_stderr_silenced(), _selfie_segmenter() as segmenter:
         selfie = segmenter.process(rgb).segmentation_mask
     pose_prob = np.asarray(result.segmentation_mask, dtype=np.float32)
     selfie_prob = np.asarray(selfie, dtype=np.float32) if selfie is not None else np.zeros_like(pose_prob)
@@ -144,21 +145,28 @@ class BodyTracker:
     def __init__(self, min_detection_confidence: float = 0.5, min_tracking_confidence: float = 0.5) -> None:
         import mediapipe as mp
 
-        self._pose = mp.solutions.pose.Pose(
-            static_image_mode=False,
-            model_complexity=MODEL_COMPLEXITY,
-            smooth_landmarks=True,
-            enable_segmentation=False,
-            min_detection_confidence=min_detection_confidence,
-            min_tracking_confidence=min_tracking_confidence,
-        )
+        with native_stderr_silenced():
+            self._pose = mp.solutions.pose.Pose(
+                static_image_mode=False,
+                model_complexity=MODEL_COMPLEXITY,
+                smooth_landmarks=True,
+                enable_segmentation=False,
+                min_detection_confidence=min_detection_confidence,
+                min_tracking_confidence=min_tracking_confidence,
+            )
+        self._frames_seen = 0
 
     def track(self, frame: np.ndarray) -> BodyPose | None:
         """The person's pose in the next frame (RGB uint8), or None if no one is found."""
         if self._pose is None:
             raise RuntimeError("BodyTracker is closed")
         rgb = _check_rgb(frame)
-        result = self._pose.process(rgb)
+        if self._frames_seen == 0:  # the first inference prints the delegate notice
+            with native_stderr_silenced():
+                result = self._pose.process(rgb)
+        else:
+            result = self._pose.process(rgb)
+        self._frames_seen += 1
         return _to_body_pose(result.pose_landmarks, rgb.shape)
 
     def close(self) -> None:
