@@ -129,8 +129,11 @@ def part_labels(silhouette: np.ndarray, joints: np.ndarray, image: np.ndarray | 
         body_core = inside & (winner < 0) & (np.minimum(distances["torso"], legs_before) <= core_limit)
         for index, name in enumerate(("left_arm", "right_arm")):
             mine = winner == index
-            arm_core = mine & inside & (np.minimum(arm_scores[index], hands[index]) <= core_limit)
-            rim = mine & ~arm_core & (legs_before < distances["torso"])  # beside the hips and legs
+            fingers = finger_distance(grid, joints, name) <= 0.04 * scale
+            arm_core = mine & inside & ((arm_scores[index] <= core_limit) | fingers)
+            beside_legs = legs_before < distances["torso"]
+            in_hand = np.isfinite(hands[index]) & ~fingers
+            rim = mine & ~arm_core & (beside_legs | in_hand)  # beside the hips, or around the hand
             winner[rim & closer_in_colour(lab, rim, body_core, arm_core)] = -1
     legs = np.isfinite(scores["legs"]) & (winner < 0) & (scores["legs"] < scores["body"] + 1e-6)
     winner[legs] = 2
@@ -142,6 +145,12 @@ def part_labels(silhouette: np.ndarray, joints: np.ndarray, image: np.ndarray | 
         full = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_NEAREST)
         labels[name] = np.minimum(full, silhouette).astype(np.float32)
     return labels
+
+
+def finger_distance(grid: np.ndarray, joints: np.ndarray, arm: str) -> np.ndarray:
+    """Distance to the nearest of a hand's landmarks (wrist, pinky, index, thumb)."""
+    points = joints[list(HAND_POINTS[arm])]
+    return np.min(np.linalg.norm(grid[..., None, :] - points, axis=-1), axis=-1)
 
 
 def colour_centres(lab: np.ndarray, where: np.ndarray, k: int) -> np.ndarray | None:
@@ -156,8 +165,10 @@ def colour_centres(lab: np.ndarray, where: np.ndarray, k: int) -> np.ndarray | N
     return centres
 
 
-def closer_in_colour(lab: np.ndarray, candidates: np.ndarray, ours: np.ndarray, theirs: np.ndarray) -> np.ndarray:
-    """Boolean image: candidate pixels whose colour is nearer the `ours` pixels' than the `theirs`."""
+def closer_in_colour(lab: np.ndarray, candidates: np.ndarray, ours: np.ndarray, theirs: np.ndarray,
+                     margin: float = 8.0) -> np.ndarray:
+    """Boolean image: candidate pixels whose colour is clearly (by `margin` Lab units) nearer the
+    `ours` pixels' colours than the `theirs`; alike colours stay undecided (False)."""
     ours_c, theirs_c = colour_centres(lab, ours, 5), colour_centres(lab, theirs, 3)
     result = np.zeros(candidates.shape, bool)
     if ours_c is None or theirs_c is None or not candidates.any():
@@ -165,7 +176,7 @@ def closer_in_colour(lab: np.ndarray, candidates: np.ndarray, ours: np.ndarray, 
     values = lab[candidates]
     to_ours = np.min(np.linalg.norm(values[:, None] - ours_c[None], axis=2), axis=1)
     to_theirs = np.min(np.linalg.norm(values[:, None] - theirs_c[None], axis=2), axis=1)
-    result[candidates] = to_ours < to_theirs
+    result[candidates] = to_ours + margin < to_theirs
     return result
 
 
