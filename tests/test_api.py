@@ -33,3 +33,12 @@ def test_render_plan_renders_a_hand_made_plan(tmp_path, checker_image, disc_mask
     result = toolkit.render_plan(checker_image, plan, tmp_path / "p.mp4")
     info = probe_video(result.output)
     assert (info.n_frames, info.fps) == (6, 10.0)
+
+
+def test_animate_pose_renders_a_preset(tmp_path):
+    from skimage import data
+
+    source = tmp_path / "astronaut.png"
+    cv2.imwrite(str(source), data.astronaut()[..., ::-1])
+    result = toolkit.animate_pose(source, tmp_path / "p.mp4", preset="nod", frames=6)
+    assert result.frames == 6 and result.size == (512, 512)

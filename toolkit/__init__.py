@@ -12,6 +12,7 @@ from importlib import import_module
 
 _EXPORTS = {
     "ClickOptions": "modes.click",
+    "PoseOptions": "modes.pose",
     "InputError": "toolkit.errors",
     "MotionPlan": "toolkit.motion.plan",
     "RenderOptions": "toolkit.options",
@@ -19,6 +20,7 @@ _EXPORTS = {
     "render": "toolkit.pipeline",
     "render_plan": "toolkit.pipeline",
     "animate_click": "toolkit.api",
+    "animate_pose": "toolkit.api",
 }
 
 __all__ = sorted(_EXPORTS)
