@@ -51,7 +51,7 @@ def stages() -> None:
     from toolkit.media.images import load_image
     from toolkit.media.video_writer import VideoWriter
     from toolkit.perception.segment import segment_at_point
-    from toolkit.warp.fill import fill_hole
+    from toolkit.imaging.fill import fill_hole
     from toolkit.warp.renderer import WarpBackbone, prepare_scene, render_frame
 
     marks = {"imports": time.perf_counter() - start}

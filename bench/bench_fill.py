@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from toolkit.warp.fill import fill_hole  # noqa: E402
+from toolkit.imaging.fill import fill_hole  # noqa: E402
 
 SIZES = [(40, 40), (150, 150), (350, 250), (600, 400), (700, 420)]
 

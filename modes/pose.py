@@ -16,7 +16,7 @@ from toolkit.motion.presets import PRESETS
 from toolkit.motion.skinning import PARTS, PartMesh, bone_transforms, part_labels, part_mesh, skin
 from toolkit.motion.timing import Timeline
 from toolkit.options import RenderOptions, option
-from toolkit.warp.fill import fill_hole
+from toolkit.imaging.fill import fill_hole
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Tests for the background hole fill (toolkit.warp.fill), on small images generated in code."""
+"""Tests for the background hole fill (toolkit.imaging.fill), on small images generated in code."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from toolkit.warp.fill import FillOptions, as_hole_mask, fill_hole, harmonic_fill
+from toolkit.imaging.fill import FillOptions, as_hole_mask, fill_hole, harmonic_fill
 
 
 def _ellipse(shape: tuple[int, int], centre: tuple[int, int], axes: tuple[int, int]) -> np.ndarray:

@@ -27,7 +27,7 @@ from toolkit.warp.field import (
     rasterize_backward_map,
     upsample_map,
 )
-from toolkit.warp.fill import fill_hole
+from toolkit.imaging.fill import fill_hole
 from toolkit.warp.layers import bounding_box, feather_width, hard_region, layer_alpha
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ class Layer:
     weights: sparse.csr_matrix | None
     triangles: np.ndarray | None = None
     texture: np.ndarray | None = None
+    mesh_points: np.ndarray | None = None  # indices of the points the mesh uses
 
 
 @dataclass
@@ -94,7 +95,8 @@ def prepare_scene(image: np.ndarray, plan: MotionPlan, options: WarpOptions, see
         triangles = plan.meshes.get(int(region))
         texture = plan.textures.get(int(region))
         if triangles is not None:
-            layers.append(Layer(alpha, box, point_ids, None, np.asarray(triangles, np.int64), texture))
+            triangles = np.asarray(triangles, np.int64)
+            layers.append(Layer(alpha, box, point_ids, None, triangles, texture, np.unique(triangles)))
         else:
             weights = barycentric_weights(plan.tracks[point_ids, 0], nodes)
             layers.append(Layer(alpha, box, point_ids, weights, None, texture))
@@ -163,7 +165,7 @@ def composite_layer(frame: np.ndarray, scene: Scene, layer: Layer, rest: np.ndar
 def composite_mesh_layer(frame: np.ndarray, scene: Scene, layer: Layer, rest: np.ndarray, current: np.ndarray) -> None:
     """Warp a layer piecewise affinely with its mesh and composite it into frame in place."""
     height, width = frame.shape[:2]
-    used = current[np.unique(layer.triangles)]
+    used = current[layer.mesh_points]
     box = _reach_edges(layer, (used[:, 0].min() - 1, used[:, 1].min() - 1, used[:, 0].max() + 1,
                                used[:, 1].max() + 1), (width, height))
     if box is None:

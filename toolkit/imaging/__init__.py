@@ -1,0 +1,1 @@
+"""Image operations shared by modes and backbones (hole filling)."""
