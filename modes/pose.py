@@ -99,8 +99,9 @@ def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: 
     if legs.any():
         cv2.fillConvexPoly(zone, cv2.convexHull(cv2.findNonZero(legs)), 1)
     zone = zone.astype(bool)
-    behind = cv2.dilate((arms & zone).astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
-    hole = behind & cv2.dilate(arms.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    grow_hole = max(5, int(0.04 * float(sk.torso_size(source)))) | 1  # take stray fingertips with it
+    behind = cv2.dilate((arms & zone).astype(np.uint8), np.ones((2 * grow_hole + 1,) * 2, np.uint8)).astype(bool)
+    hole = behind & cv2.dilate(arms.astype(np.uint8), np.ones((grow_hole, grow_hole), np.uint8)).astype(bool)
     texture = fill_hole(image, hole, seed=seed)
     body = np.maximum(labels["body"], (arms & zone).astype(np.float32))
     return texture, body
