@@ -28,6 +28,9 @@ class MotionPlan:
     edge_feather:  width in pixels of the soft edge a moving region carries beyond its mask; None
                    lets the backbone choose.  Narrow edges suit parts that move over other parts
                    (a limb over the torso), wide ones objects moving over a background.
+    fill_background: whether what lies behind the regions must be invented (a region that moves
+                   away reveals it).  A plan whose regions are pinned at their borders and never
+                   uncover anything (a face mesh anchored around the head) sets False and skips the fill.
     """
 
     tracks: np.ndarray
@@ -38,6 +41,7 @@ class MotionPlan:
     meshes: dict[int, np.ndarray] = field(default_factory=dict)
     textures: dict[int, np.ndarray] = field(default_factory=dict)
     edge_feather: float | None = None
+    fill_background: bool = True
 
     def __post_init__(self) -> None:
         self.tracks = np.asarray(self.tracks, dtype=np.float32)

@@ -185,33 +185,43 @@ def rasterize_backward_map(
     Each moved triangle is drawn into an index image (later triangles on top), and every
     covered pixel samples the source through its triangle's inverse affine map.  With step > 1
     the map is computed on every step-th pixel and interpolated between (it is piecewise
-    linear, so only triangle edges lose a little accuracy).  Returns (map_x, map_y, covered);
-    uncovered pixels map to themselves.
+    linear, so only triangle edges lose a little accuracy), and the coverage becomes a soft
+    edge about step pixels wide, so the mesh's outline (a mouth opening, a limb) is smooth
+    rather than stair-stepped.  Returns (map_x, map_y, covered): covered is bool for step 1
+    and a float32 share in [0, 1] otherwise; uncovered pixels map to themselves.
     """
     x0, y0, x1, y1 = box
     width, height = x1 - x0, y1 - y0
     cols, rows = -(-width // step), -(-height // step)
     owner = np.full((rows, cols), -1, np.int32)
-    corners = np.round((np.asarray(current, np.float64)[triangles] - (x0, y0)) * (16.0 / step)).astype(np.int32)
-    for index, corner in enumerate(corners):
-        cv2.fillConvexPoly(owner, corner, index, lineType=cv2.LINE_8, shift=4)
+    moved = np.asarray(current, np.float64)[triangles]
+    corners = np.round((moved - (x0, y0)) * (16.0 / step)).astype(np.int32)
+    area = 0.5 * np.abs(np.cross(moved[:, 1] - moved[:, 0], moved[:, 2] - moved[:, 0]))
+    for index in np.flatnonzero(area > 1e-3):  # a squeezed-flat triangle would still draw its line
+        cv2.fillConvexPoly(owner, corners[index], int(index), lineType=cv2.LINE_8, shift=4)
     if step > 1:  # close the one-cell gaps that thin slivers leave at a coarse step
-        grown = cv2.dilate(owner.astype(np.float32), np.ones((3, 3), np.uint8)).astype(np.int32)
-        owner = np.where(owner >= 0, owner, grown)
-    maps = triangle_inverse_affines(rest, current, triangles).astype(np.float32)
+        owner = _grow_owner(owner)
     covered = owner >= 0
+    # the map reaches one cell beyond the mesh (its edge triangles extended), so the soft edge
+    # interpolates between mesh samples instead of pulling in the identity map of empty cells
+    extended = _grow_owner(owner) if step > 1 else owner
+    maps = triangle_inverse_affines(rest, current, triangles).astype(np.float32)
+    mapped = extended >= 0
     xs, ys = np.meshgrid(np.arange(cols, dtype=np.float32) * step + x0, np.arange(rows, dtype=np.float32) * step + y0)
-    safe = np.where(covered, owner, 0)
+    safe = np.where(mapped, extended, 0)
     coefficients = [maps[:, i, j][safe] for i in range(2) for j in range(3)]
-    map_x = np.where(covered, coefficients[0] * xs + coefficients[1] * ys + coefficients[2], xs).astype(np.float32)
-    map_y = np.where(covered, coefficients[3] * xs + coefficients[4] * ys + coefficients[5], ys).astype(np.float32)
+    map_x = np.where(mapped, coefficients[0] * xs + coefficients[1] * ys + coefficients[2], xs).astype(np.float32)
+    map_y = np.where(mapped, coefficients[3] * xs + coefficients[4] * ys + coefficients[5], ys).astype(np.float32)
     if step > 1:
-        # one interpolation for the three channels; a pixel is covered only if every grid point
-        # it is interpolated from is: mixing a mesh map with the identity of an uncovered
-        # neighbour would sample far-away pixels
         stacked = _upsample_grid(np.dstack([map_x, map_y, covered.astype(np.float32)]), step, (width, height))
-        map_x, map_y, covered = stacked[..., 0].copy(), stacked[..., 1].copy(), stacked[..., 2] > 0.999
+        return stacked[..., 0].copy(), stacked[..., 1].copy(), stacked[..., 2].copy()
     return map_x, map_y, covered
+
+
+def _grow_owner(owner: np.ndarray) -> np.ndarray:
+    """Empty cells of an index image take a neighbouring cell's triangle."""
+    grown = cv2.dilate(owner.astype(np.float32), np.ones((3, 3), np.uint8)).astype(np.int32)
+    return np.where(owner >= 0, owner, grown)
 
 
 def _upsample_grid(values: np.ndarray, step: int, size: tuple[int, int]) -> np.ndarray:

@@ -82,7 +82,7 @@ def prepare_scene(image: np.ndarray, plan: MotionPlan, options: WarpOptions, see
     hole = np.zeros((height, width), bool)
     for core in cores:
         hole |= core
-    background = fill_hole(image, hole, seed=seed) if hole.any() else image.copy()
+    background = fill_hole(image, hole, seed=seed) if hole.any() and plan.fill_background else image.copy()
 
     layers = []
     for region in range(len(cores)):
