@@ -26,6 +26,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench_warp.py
 	$(PY) bench/bench_click.py
+	$(PY) bench/bench_pose.py
+	$(PY) bench/bench_portrait.py
 
 clean:
 	rm -rf out .pytest_cache

@@ -42,3 +42,16 @@ def test_animate_pose_renders_a_preset(tmp_path):
     cv2.imwrite(str(source), data.astronaut()[..., ::-1])
     result = toolkit.animate_pose(source, tmp_path / "p.mp4", preset="nod", frames=6)
     assert result.frames == 6 and result.size == (512, 512)
+
+
+def test_animate_portrait_talks_for_as_long_as_the_bundled_speech(tmp_path):
+    from skimage import data
+
+    from toolkit.examples import bundled_speech
+
+    source = tmp_path / "astronaut.png"
+    cv2.imwrite(str(source), cv2.resize(data.astronaut(), (256, 256))[..., ::-1])
+    result = toolkit.animate_portrait(source, tmp_path / "t.mp4", audio=bundled_speech(), max_side=256)
+    info = probe_video(result.output)
+    assert result.size == (256, 256) and info.has_audio
+    assert abs(info.duration - 9.45) <= 1 / 25 + 1e-6

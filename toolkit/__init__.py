@@ -13,6 +13,7 @@ from importlib import import_module
 _EXPORTS = {
     "ClickOptions": "modes.click",
     "PoseOptions": "modes.pose",
+    "PortraitOptions": "modes.portrait",
     "InputError": "toolkit.errors",
     "MotionPlan": "toolkit.motion.plan",
     "RenderOptions": "toolkit.options",
@@ -21,6 +22,7 @@ _EXPORTS = {
     "render_plan": "toolkit.pipeline",
     "animate_click": "toolkit.api",
     "animate_pose": "toolkit.api",
+    "animate_portrait": "toolkit.api",
 }
 
 __all__ = sorted(_EXPORTS)

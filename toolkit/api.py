@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from modes.click import ClickOptions
+from modes.portrait import PortraitOptions
 from modes.pose import PoseOptions
 from toolkit.pipeline import RenderResult, render
 
@@ -17,3 +18,8 @@ def animate_click(image: str | Path, output: str | Path, **options) -> RenderRes
 def animate_pose(image: str | Path, output: str | Path, **options) -> RenderResult:
     """Pose mode in one call: `animate_pose("person.jpg", "out.mp4", preset="wave")`."""
     return render("pose", image, output, PoseOptions(**options))
+
+
+def animate_portrait(image: str | Path, output: str | Path, **options) -> RenderResult:
+    """Portrait mode in one call: `animate_portrait("face.jpg", "out.mp4", audio="speech.wav")`."""
+    return render("portrait", image, output, PortraitOptions(**options))

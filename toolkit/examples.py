@@ -36,7 +36,13 @@ EXAMPLES = [
     Example("click_rocket_rise", "click", "rocket.jpg", {"points": [(320.0, 250.0), (320.0, 150.0)], "prompt": "rise"}),
     Example("click_coffee_swirl", "click", "coffee.png", {"points": [(280.0, 150.0)], "prompt": "swirl", "loop": True}),
     Example("pose_astronaut_sway", "pose", "astronaut.png", {"preset": "sway"}),
+    Example("portrait_astronaut_talks", "portrait", "astronaut.png", {"audio": None}),
 ]
+
+
+def bundled_speech() -> Path:
+    """The project's own synthetic speech clip (see toolkit/data/README.md)."""
+    return Path(__file__).parent / "data" / "speech_hello.ogg"
 
 
 def render_examples(out_dir: Path) -> list[Path]:
@@ -49,7 +55,10 @@ def render_examples(out_dir: Path) -> list[Path]:
     for example in EXAMPLES:
         mode = get_mode(example.mode)
         output = out_dir / f"{example.name}.mp4"
-        options = mode.options_class(contact_sheet=out_dir / f"{example.name}.png", **example.options)
+        settings = dict(example.options)
+        if "audio" in settings:
+            settings["audio"] = settings["audio"] or bundled_speech()
+        options = mode.options_class(contact_sheet=out_dir / f"{example.name}.png", **settings)
         start = time.perf_counter()
         result = render(mode, skimage_image(example.image), output, options)
         print(f"{output}: {result.frames} frames {result.size[0]}x{result.size[1]} "

@@ -110,3 +110,64 @@ def background_change(frames: list[np.ndarray], source_rgb: np.ndarray, targets:
     near = cv2.dilate(person, np.ones((grow, grow), np.uint8)).astype(bool)
     first = frames[0].astype(np.float32)
     return float(np.mean([np.abs(f.astype(np.float32) - first)[~near].mean() for f in frames[1:]]))
+
+
+def audio_envelope(samples: np.ndarray, sample_rate: int, fps: float, n_frames: int) -> np.ndarray:
+    """(n_frames,) RMS amplitude of the audio in a window of two video frames centred on each frame."""
+    samples = np.asarray(samples, np.float64)
+    half = int(round(sample_rate / fps))
+    centres = np.round(np.arange(n_frames) * sample_rate / fps).astype(int)
+    padded = np.pad(samples, half)
+    cumulative = np.concatenate([[0.0], np.cumsum(padded**2)])
+    energy = (cumulative[centres + 2 * half] - cumulative[centres]) / (2 * half)
+    return np.sqrt(np.maximum(energy, 0.0))
+
+
+def peak_lag_correlation(a: np.ndarray, b: np.ndarray, max_lag: int = 1) -> tuple[float, int]:
+    """Highest Pearson correlation of a with b shifted by at most max_lag frames, and that lag."""
+    best, best_lag = -1.0, 0
+    for lag in range(-max_lag, max_lag + 1):
+        x = a[max(0, lag): len(a) + min(0, lag)]
+        y = b[max(0, -lag): len(b) + min(0, -lag)]
+        if len(x) < 3 or x.std() < 1e-9 or y.std() < 1e-9:
+            continue
+        r = float(np.corrcoef(x, y)[0, 1])
+        if r > best:
+            best, best_lag = r, lag
+    return best, best_lag
+
+
+def pauses(silent: np.ndarray, fps: float, min_seconds: float = 0.5, trim_seconds: float = 0.12) -> np.ndarray:
+    """(T,) bool: frames inside silent runs of at least min_seconds, trimmed at both ends (the jaw needs time to close)."""
+    silent = np.asarray(silent, bool)
+    inside = np.zeros(len(silent), bool)
+    trim = int(round(trim_seconds * fps))
+    start = None
+    for index, value in enumerate(np.append(silent, False)):
+        if value and start is None:
+            start = index
+        elif not value and start is not None:
+            if index - start >= min_seconds * fps:
+                inside[start + trim: index - trim] = True
+            start = None
+    return inside
+
+
+def count_blinks(openness: np.ndarray, closed_share: float = 0.6) -> int:
+    """Blinks in a (T,) series of eye openness: dips below closed_share of its median (a drop of 40%), counted once each."""
+    openness = np.asarray(openness, np.float64)
+    valid = np.isfinite(openness)
+    if not valid.any():
+        return 0
+    closed = np.where(valid, openness < closed_share * np.median(openness[valid]), False)
+    return int(np.sum(closed[1:] & ~closed[:-1]) + closed[0])
+
+
+def masked_ssim(frame: np.ndarray, source: np.ndarray, mask: np.ndarray) -> float:
+    """Mean structural similarity (grey levels, 7x7 windows) of frame to source over the pixels of mask."""
+    from skimage.metrics import structural_similarity
+
+    a = cv2.cvtColor(np.asarray(frame), cv2.COLOR_RGB2GRAY)
+    b = cv2.cvtColor(np.asarray(source), cv2.COLOR_RGB2GRAY)
+    _, similarity = structural_similarity(a, b, data_range=255, full=True)
+    return float(similarity[np.asarray(mask, bool)].mean())

@@ -10,6 +10,7 @@ from typing import Any, Callable
 import numpy as np
 
 from toolkit.backbones import get_backbone
+from toolkit.errors import InputError
 from toolkit.media.contact_sheet import ContactSheetCollector
 from toolkit.media.images import check_output_folder, load_image, save_image
 from toolkit.media.video_writer import VideoWriter, output_kind
@@ -59,7 +60,10 @@ def render(mode: Mode | str, image_path: str | Path, output: str | Path, options
     options.validate()
     backbone = get_backbone(options.backbone)
     loaded = load_image(image_path, options.max_side)
-    plan = mode.plan(loaded.rgb, options, scale=loaded.scale)
+    try:
+        plan = mode.plan(loaded.rgb, options, scale=loaded.scale)
+    except InputError as exc:  # modes say "the source image"; the user knows it by its file name
+        raise InputError(str(exc).replace("the source image", f"'{Path(image_path).name}'")) from None
     log.info("%s: %d regions, %d control points, %d frames at %dx%d",
              mode.name, len(plan.regions), len(plan.tracks), plan.n_frames, *plan.size)
     frames = backbone.render(loaded.rgb, plan, seed=options.seed, progress=progress)
