@@ -201,3 +201,16 @@ def test_a_driving_face_makes_the_photo_talk_and_turn(assets, tmp_path):
     opening = np.array([mouth_opening(detect_faces(f, max_faces=1)[0].points) for f in frames[::3]])
     assert opening.max() - opening.min() > 0.05
     assert np.array_equal(frames[0], portrait)
+
+
+def test_the_portrait_path_imports_neither_librosa_nor_torch(tmp_path, inputs):
+    code = (
+        "import sys\n"
+        "from toolkit.pipeline import render\n"
+        "from modes.portrait import PortraitOptions\n"
+        f"render('portrait', r'{inputs['face']}', r'{tmp_path / 'x.mp4'}', PortraitOptions(audio=r'{inputs['talk']}', frames=5))\n"
+        "print(sorted(name for name in ('librosa', 'numba', 'torch') if name in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
