@@ -11,7 +11,7 @@ import numpy as np
 from toolkit.errors import InputError
 from toolkit.motion import face_rig, mouth_interior as interior
 from toolkit.motion import speech_motion as speech
-from toolkit.motion.head_mesh import OPEN_SOURCE_GAP, build_head_mesh
+from toolkit.motion.head_mesh import build_head_mesh
 from toolkit.motion.plan import MotionPlan
 from toolkit.options import RenderOptions, option
 
@@ -202,26 +202,23 @@ def mesh_tracks(mesh, motion: FaceMotion, pivot: np.ndarray, n_frames: int, chun
 
 def face_layers(image: np.ndarray, points: np.ndarray, driver: Driver, options: PortraitOptions,
                 rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]]:
-    """Layers (region, tracks (P, T, 2), texture or None, triangles) of one face, back to front."""
+    """Layers (region, tracks (P, T, 2), texture or None, triangles) of one face, back to front:
+    the painted mouth interior, then the head mesh with a hole between the lips."""
     height, width = image.shape[:2]
     points = np.asarray(points, np.float64)
     motion = face_motion(points, driver, options, rng)
     frame = motion.frame
     pivot = face_rig.head_pivot(points, frame)
-    mouth_closed = face_rig.mouth_gap(points, frame) <= OPEN_SOURCE_GAP
-    mesh = build_head_mesh(points, frame, mouth_hole=mouth_closed)
+    mesh = build_head_mesh(points, frame)
     tracks = mesh_tracks(mesh, motion, pivot, driver.n_frames)
-    layers = []
-    if mouth_closed:
-        unit = frame.scale
-        layout = interior.painted_layout(points, unit)
-        inner = interior.interior_tracks(tracks[: mesh.n_landmarks].transpose(1, 0, 2), unit).astype(np.float32)
-        inner[:, 0] = layout.reshape(-1, 2)
-        triangles = interior.nondegenerate(interior.grid_triangles(interior.ROWS, layout.shape[1]), layout.reshape(-1, 2))
-        texture = interior.paint_interior((width, height), layout, interior.palette_from(image, points), unit)
-        layers.append((interior.interior_region((width, height), layout), inner, texture, triangles))
-    layers.append((mesh.region((width, height)), tracks, None, mesh.triangles))
-    return layers
+    unit = frame.scale
+    layout = interior.painted_layout(points, unit)
+    inner = interior.interior_tracks(tracks[: mesh.n_landmarks].transpose(1, 0, 2), unit).astype(np.float32)
+    inner[:, 0] = layout.reshape(-1, 2)
+    triangles = interior.nondegenerate(interior.grid_triangles(interior.ROWS, layout.shape[1]), layout.reshape(-1, 2))
+    texture = interior.paint_interior((width, height), layout, interior.palette_from(image, points), unit)
+    return [(interior.interior_region((width, height), layout), inner, texture, triangles),
+            (mesh.region((width, height)), tracks, None, mesh.triangles)]
 
 
 class PortraitMode:

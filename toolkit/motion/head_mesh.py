@@ -22,7 +22,6 @@ from toolkit.perception import face_landmarks as fl
 # (scale of the face oval about its centre, share of the head's motion, share of the outline's expression)
 RINGS = ((1.3, 1.0, 0.6), (1.65, 0.5, 0.25), (2.05, 0.0, 0.0))
 LIP_PART_FOR_TOPOLOGY = 0.5  # share of the lower lip's thickness it is lowered by to find the triangles inside the mouth
-OPEN_SOURCE_GAP = 0.04  # face units: a source mouth open wider than this keeps its own interior
 
 
 @dataclass(frozen=True)

@@ -95,15 +95,30 @@ class Palette:
 
 
 def palette_from(image: np.ndarray, points: np.ndarray) -> Palette:
-    """Interior colours from the lips' colour and the face's brightness."""
+    """Interior colours from the lips' colour and the face's brightness, and the photo's own teeth if it shows them."""
     points = np.asarray(points)
     lip = _mean_colour(image, points[list(fl.LIPS_OUTER), :2], (150.0, 80.0, 80.0))
     skin = _mean_colour(image, points[list(fl.FACE_OVAL), :2], (200.0, 160.0, 140.0))
     # teeth are an off-white that takes the picture's light and tint (ivory in an old painting)
     teeth = 0.55 * np.array([236.0, 232.0, 220.0]) * min(1.0, skin.mean() / 150.0) + 0.45 * skin
+    shown = _bright_pixels(image, points[list(fl.LIPS_INNER), :2])
+    if shown is not None:
+        teeth = shown
     return Palette(cavity=np.clip(lip * 0.25 + (8, 0, 0), 0, 255),
                    teeth=np.clip(teeth * 1.05, 0, 255),
                    tongue=np.clip(lip * 0.75, 0, 255))
+
+
+def _bright_pixels(image: np.ndarray, polygon: np.ndarray, min_pixels: int = 12) -> np.ndarray | None:
+    """Mean colour of the brightest third of an open mouth's inside (its teeth), or None if it is closed."""
+    mask = np.zeros(image.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(polygon).astype(np.int32)], 1)
+    pixels = image[mask > 0].reshape(-1, 3).astype(np.float64)
+    if len(pixels) < min_pixels:
+        return None
+    luminance = pixels @ (0.299, 0.587, 0.114)
+    bright = pixels[luminance >= np.percentile(luminance, 67)]
+    return bright.mean(axis=0) if bright.mean() > 110 else None
 
 
 def _mean_colour(image: np.ndarray, polygon: np.ndarray, fallback: tuple[float, float, float]) -> np.ndarray:
