@@ -67,6 +67,17 @@ def iter_video_frames(path: PathLike, max_side: int | None = None) -> Iterator[n
     return _frames(path, output_params)
 
 
+def iter_fitted_frames(path: PathLike, max_side: int | None) -> tuple[Iterator[np.ndarray], float, float]:
+    """A video's frames fitted into max_side (None: full size), and the factors (sx, sy) that take
+    coordinates in those frames back to the video's own pixels.  The file is checked first."""
+    info = probe_video(path)
+    frames = iter_video_frames(path, max_side=max_side)
+    if max_side is None:
+        return frames, 1.0, 1.0
+    fit_w, fit_h = fit_size(info.width, info.height, max_side)
+    return frames, info.width / fit_w, info.height / fit_h
+
+
 def extract_audio(path: PathLike, out_wav: PathLike, sample_rate: int | None = None) -> bool:
     """Write the first audio track of path to a 16-bit PCM WAV; return False if it has no audio."""
     if sample_rate is not None and (

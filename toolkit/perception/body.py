@@ -18,7 +18,7 @@ from typing import Iterator, Union
 import cv2
 import numpy as np
 
-from toolkit.media.video_reader import fit_size, iter_video_frames, probe_video
+from toolkit.media.video_reader import iter_fitted_frames
 from toolkit.perception.native_logs import native_stderr_silenced
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ class BodyPose:
 
 def detect_body(image: np.ndarray) -> BodyPose | None:
     """The pose of the most prominent person in an RGB uint8 image, or None if there is none."""
-    rgb = _check_rgb(image)
+    rgb = check_rgb(image)
     with native_stderr_silenced(), _static_pose(segmentation=False) as pose:
         result = pose.process(rgb)
     return _to_body_pose(result.pose_landmarks, rgb.shape)
@@ -74,7 +74,7 @@ def person_mask(image: np.ndarray) -> np.ndarray:
 
 def detect_body_and_mask(image: np.ndarray) -> tuple[BodyPose | None, np.ndarray]:
     """detect_body and person_mask in one pass of the pose model (the mask is zeros when no person)."""
-    rgb = _check_rgb(image)
+    rgb = check_rgb(image)
     height, width = rgb.shape[:2]
     with native_stderr_silenced(), _static_pose(segmentation=True) as pose:
         result = pose.process(rgb)
@@ -160,7 +160,7 @@ class BodyTracker:
         """The person's pose in the next frame (RGB uint8), or None if no one is found."""
         if self._pose is None:
             raise RuntimeError("BodyTracker is closed")
-        rgb = _check_rgb(frame)
+        rgb = check_rgb(frame)
         if self._frames_seen == 0:  # the first inference prints the delegate notice
             with native_stderr_silenced():
                 result = self._pose.process(rgb)
@@ -188,13 +188,7 @@ def iter_video_poses(path: PathLike, max_side: int | None = 640) -> Iterator[Bod
     Frames are decoded fitted into max_side for speed (None: full size); the poses are scaled back.
     The file is checked before the first frame is asked for.
     """
-    info = probe_video(path)
-    frames = iter_video_frames(path, max_side=max_side)
-    if max_side is None:
-        sx = sy = 1.0
-    else:
-        fit_w, fit_h = fit_size(info.width, info.height, max_side)
-        sx, sy = info.width / fit_w, info.height / fit_h
+    frames, sx, sy = iter_fitted_frames(path, max_side)
     logger.debug("tracking poses in %s at scale 1/%.3f", path, sx)
     return _tracked(frames, sx, sy)
 
@@ -250,7 +244,7 @@ def _landmark_pixels(body: BodyPose, shape: tuple[int, int], threshold: float = 
     return marks
 
 
-def _check_rgb(image: np.ndarray) -> np.ndarray:
+def check_rgb(image: np.ndarray) -> np.ndarray:
     """Return a C-contiguous (H, W, 3) uint8 array, or raise ValueError."""
     array = np.asarray(image)
     if array.ndim != 3 or array.shape[2] != 3 or array.dtype != np.uint8:

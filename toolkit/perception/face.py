@@ -27,9 +27,9 @@ import cv2
 import numpy as np
 
 from toolkit.errors import InputError
-from toolkit.media.video_reader import fit_size, iter_video_frames, probe_video
+from toolkit.media.video_reader import fit_size, iter_fitted_frames
 from toolkit.perception import face_landmarks as fl
-from toolkit.perception.body import _check_rgb
+from toolkit.perception.body import check_rgb
 from toolkit.perception.native_logs import native_stderr_silenced
 
 logger = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ class Face:
 
 def detect_faces(image: np.ndarray, max_faces: int = 6) -> list[Face]:
     """The faces in an RGB uint8 image, largest first (at most max_faces; an empty list if none)."""
-    rgb = _check_rgb(image)
+    rgb = check_rgb(image)
     if isinstance(max_faces, bool) or not isinstance(max_faces, (int, np.integer)) or max_faces < 1:
         raise ValueError(f"max_faces must be a positive whole number, got {max_faces!r}")
     with contextlib.ExitStack() as stack:
@@ -154,7 +154,7 @@ class FaceTracker:
         """The face in the next frame (RGB uint8), or None if none is found."""
         if self._mesh is None:
             raise RuntimeError("FaceTracker is closed")
-        rgb = _check_rgb(frame)
+        rgb = check_rgb(frame)
         with native_stderr_silenced():  # the first frame with a face prints a notice
             result = self._mesh.process(rgb)
         faces = _to_faces(result.multi_face_landmarks, rgb.shape)
@@ -179,13 +179,7 @@ def iter_video_faces(path: PathLike, max_side: int | None = 640) -> Iterator[Fac
     Frames are decoded fitted into max_side for speed (None: full size); the faces are scaled back.
     The file is checked before the first frame is asked for.
     """
-    info = probe_video(path)
-    frames = iter_video_frames(path, max_side=max_side)
-    if max_side is None:
-        sx = sy = 1.0
-    else:
-        fit_w, fit_h = fit_size(info.width, info.height, max_side)
-        sx, sy = info.width / fit_w, info.height / fit_h
+    frames, sx, sy = iter_fitted_frames(path, max_side)
     logger.debug("tracking faces in %s at scale 1/%.3f", path, sx)
     return _tracked(frames, sx, sy)
 
