@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolkit.imaging.garment_drawing import DrawnGarment
+
 
 @dataclass(frozen=True)
 class Example:
@@ -37,6 +39,8 @@ EXAMPLES = [
     Example("click_coffee_swirl", "click", "coffee.png", {"points": [(280.0, 150.0)], "prompt": "swirl", "loop": True}),
     Example("pose_astronaut_sway", "pose", "astronaut.png", {"preset": "sway"}),
     Example("portrait_astronaut_talks", "portrait", "astronaut.png", {"audio": None}),
+    Example("outfit_astronaut_sway", "outfit", "astronaut.png", {"garment": [DrawnGarment("green_long_sleeve")],
+                                                                  "animate": "sway"}),
 ]
 
 
