@@ -52,10 +52,31 @@ def build_parser() -> argparse.ArgumentParser:
                                   epilog=getattr(mode, "epilog", None))
         sub.add_argument("image", type=Path, nargs="?", help="source image (JPEG, PNG, WebP, BMP or TIFF)")
         sub.add_argument("-o", "--output", type=Path, required=True,
-                         help="output: .mp4/.mov/.mkv, .gif, .webp or a PNG pattern like frames/%%04d.png")
+                         help="output: .mp4/.mov/.mkv, .gif, .webp or a PNG pattern like frames/%%04d.png "
+                              "(outfit mode also writes a still .png or .jpg)")
         add_options(sub, mode.options_class)
         sub.set_defaults(mode=mode)
+    add_demo_command(commands, common)
     return parser
+
+
+def add_demo_command(commands, common: argparse.ArgumentParser) -> None:
+    """`animate demo`: the Gradio app, its flags made from demos.settings.DemoSettings."""
+    from demos.settings import DemoSettings
+
+    summary = "start the web demo (a Gradio app with a tab per mode) on this machine"
+    demo = commands.add_parser("demo", help=summary, description=summary, parents=[common])
+    add_options(demo, DemoSettings)
+    demo.set_defaults(mode=None)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """Serve the demo until it is stopped."""
+    from demos.app import serve
+    from demos.settings import DemoSettings
+
+    serve(options_from_args(DemoSettings, args))
+    return 0
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -69,7 +90,16 @@ def run(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    if args.command == "demo":
+        return run_demo(args)
     options = options_from_args(args.mode.options_class, args)
+    writer = getattr(args.mode, "write", None)  # a mode whose output is not always a clip (outfit: stills)
+    if writer is not None:
+        if args.image is None:
+            raise InputError(f"animate {args.command}: the source IMAGE is required")
+        for written in writer(args.image, args.output, options, progress=ProgressBar()):
+            log.info("wrote %s", written)
+        return 0
     if getattr(options, "export_pose", None) is not None:
         options.validate()
         written = args.mode.export_pose(options, args.output)
