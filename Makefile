@@ -5,8 +5,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# The demo's browser test drives Debian's chromium with Playwright (not in requirements.lock: a test tool only).
+PLAYWRIGHT := playwright==1.65.2 greenlet==3.5.6
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
 
-.PHONY: setup example test bench clean
+.PHONY: setup example test browser bench clean
 
 setup: $(STAMP)
 
@@ -20,8 +23,19 @@ $(STAMP): pyproject.toml requirements.lock
 example: $(STAMP)
 	$(PY) -m toolkit.examples out
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest tests
+
+# Installs what tests/test_demo.py's browser test needs, if missing; where it cannot (no apt-get,
+# no root, no network) it says so and the test skips with the reason.
+browser: $(STAMP)
+	@$(PY) -c "import playwright" 2>/dev/null || $(PY) -m pip install --quiet $(PLAYWRIGHT) \
+		|| echo "browser: could not install Playwright; the browser test will be skipped"
+	@command -v chromium >/dev/null 2>&1 || { \
+		if command -v apt-get >/dev/null 2>&1; then \
+			{ $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; } \
+			|| echo "browser: apt-get could not install chromium; the browser test will be skipped"; \
+		else echo "browser: no apt-get here; the browser test will be skipped"; fi; }
 
 bench: $(STAMP)
 	$(PY) bench/bench_warp.py

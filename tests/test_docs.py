@@ -5,6 +5,7 @@ import argparse
 import pytest
 
 from modes.click import ClickOptions
+from modes.outfit import OutfitOptions
 from modes.portrait import PortraitOptions
 from modes.pose import PoseOptions
 from toolkit.motion.presets import PRESETS
@@ -24,7 +25,7 @@ def test_readme_documents_every_motion_with_its_description():
         assert f"| `{name}` | {description} |" in README
 
 
-@pytest.mark.parametrize("options_class", [ClickOptions, PoseOptions, PortraitOptions])
+@pytest.mark.parametrize("options_class", [ClickOptions, PoseOptions, PortraitOptions, OutfitOptions])
 def test_readme_names_every_option(options_class):
     parser = argparse.ArgumentParser()
     add_options(parser, options_class)

@@ -1,0 +1,1 @@
+"""The Gradio demo (`animate demo`): a tab per mode and a named API endpoint per mode; see demos/README.md."""

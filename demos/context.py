@@ -1,0 +1,65 @@
+"""What every tab builder gets, and the widgets every tab shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from demos.jobs import JobRunner
+from demos.settings import DemoSettings
+from toolkit.backbones import backbone_names
+
+# UI-only events are hidden from the API and not callable by clients.
+UI_ONLY: dict[str, Any] = {"api_visibility": "private"}
+RENDER_GROUP = "render"  # one concurrency group for every render, whichever tab or endpoint starts it
+PREVIEW_GROUP = "preview"  # mask and skeleton previews, kept apart so they never wait behind renders
+
+
+@dataclass(frozen=True)
+class DemoContext:
+    """The demo's settings and job runner, handed to each mode's tab and endpoint builders."""
+
+    settings: DemoSettings
+    runner: JobRunner
+
+    def render_event(self, **extra: Any) -> dict[str, Any]:
+        """Event keywords for a render: queued in the render group under the concurrency limit."""
+        return {"concurrency_id": RENDER_GROUP, "concurrency_limit": self.settings.concurrency,
+                "show_progress": "full", **extra}
+
+    def preview_event(self, **extra: Any) -> dict[str, Any]:
+        """Event keywords for a preview (segmentation, pose detection): UI-only, in their own group."""
+        return {"concurrency_id": PREVIEW_GROUP, "concurrency_limit": self.settings.concurrency, **UI_ONLY, **extra}
+
+
+def backbone_dropdown(**extra: Any) -> gr.Dropdown:
+    """The rendering backbone, warp first and chosen."""
+    names = backbone_names()
+    choices = ["warp"] + [name for name in names if name != "warp"]
+    return gr.Dropdown(choices, value="warp", label="Backbone",
+                       info="warp: fast, needs no weights", **extra)
+
+
+def frames_slider(max_frames: int, value: int, *, natural: str | None = None, **extra: Any) -> gr.Slider:
+    """Number of frames; with `natural`, 0 means the input's own length (e.g. 'as long as the audio')."""
+    low = 0 if natural else 1
+    info = f"0: {natural}; at most {max_frames} in this demo" if natural else f"at most {max_frames} in this demo"
+    return gr.Slider(low, max_frames, value=value, step=1, label="Frames", info=info, **extra)
+
+
+def seed_box(**extra: Any) -> gr.Number:
+    """The random seed: the same inputs and seed give the same frames."""
+    return gr.Number(0, precision=0, minimum=0, label="Seed", **extra)
+
+
+def result_video(elem_id: str) -> gr.Video:
+    """The rendered clip: plays in the page, with a download button."""
+    return gr.Video(label="Result", interactive=False, autoplay=True, loop=True, buttons=["download"],
+                    elem_id=elem_id)
+
+
+def frames_or_none(frames: float | None) -> int | None:
+    """A frame count from a slider or the API, where 0 or empty means the input's own length."""
+    return int(frames) if frames else None
