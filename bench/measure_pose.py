@@ -3,9 +3,12 @@
     .venv/bin/python bench/measure_pose.py [--assets ../shared/assets] [--out /tmp/pose_measure]
 
 1. A pose file that raises one arm overhead and lowers it again, made from each photo's own
-   detected pose: mean absolute error of the upper-arm and forearm angles between what a pose
-   detector finds in the output and the target, frames where the arm is not detected, and the
-   background's mean change far from the person.
+   detected pose (`presets.raise_one_arm`: both photos are cropped close beside the shoulders
+   and above the head, so the raise goes as high as keeps the elbow and the whole hand in the
+   frame and off the head, a bent arm with the hand raised): mean absolute error of the
+   upper-arm and forearm angles between what a pose detector finds in the output and the
+   target, frames where the arm is not detected, and the background's mean change far from
+   the person.
 2. The real driving clip: the same angle error against the retargeted driver.
 """
 

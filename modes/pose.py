@@ -10,13 +10,21 @@ import cv2
 import numpy as np
 
 from toolkit.errors import InputError
+from toolkit.imaging.fill import FillOptions, fill_hole
 from toolkit.motion import skeleton as sk
 from toolkit.motion.plan import MotionPlan
 from toolkit.motion.presets import PRESETS
-from toolkit.motion.skinning import PARTS, PartMesh, bone_transforms, part_labels, part_mesh, skin
+from toolkit.motion.skinning import (
+    HAND_POINTS,
+    PARTS,
+    PartMesh,
+    bone_transforms,
+    part_labels,
+    part_mesh,
+    skin,
+)
 from toolkit.motion.timing import Timeline
 from toolkit.options import RenderOptions, option
-from toolkit.imaging.fill import fill_hole
 
 log = logging.getLogger(__name__)
 
@@ -80,29 +88,61 @@ def skinned_tracks(mesh: PartMesh, source: np.ndarray, targets: np.ndarray) -> n
     return tracks
 
 
-def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: np.ndarray,
-                      seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The body's texture with the arms painted out, and the body mask grown under the arms.
+def behind_arms_zone(labels: dict[str, np.ndarray], source: np.ndarray) -> np.ndarray:
+    """Boolean (H, W): where an arm lies in front of the body rather than against the background.
 
-    Where an arm lies over the torso or the legs, what is behind it is unseen: it is filled from the surrounding body so that a raised arm reveals
-    clothing rather than the wall behind.
+    The torso's quadrilateral (its shoulder corners drawn in towards the neck, then a little
+    grown), the legs' hull, and the stretches of the arms the part split found in front of the
+    body (labels['in_front'], when given).
     """
-    arms = np.maximum(labels["left_arm"], labels["right_arm"]) > 0.5
-    if not arms.any():
-        return image, labels["body"]
-    zone = np.zeros(arms.shape, np.uint8)
-    quad = source[[sk.LEFT_SHOULDER, sk.RIGHT_SHOULDER, sk.RIGHT_HIP, sk.LEFT_HIP]]
+    size = float(sk.torso_size(source))
+    zone = np.zeros(labels["body"].shape, np.uint8)
+    quad = source[[sk.LEFT_SHOULDER, sk.RIGHT_SHOULDER, sk.RIGHT_HIP, sk.LEFT_HIP]].copy()
+    neck = sk.neck(source)
+    quad[:2] = neck + 0.85 * (quad[:2] - neck)  # the chest below the armpits is narrower than the shoulder joints
     cv2.fillConvexPoly(zone, np.round(quad).astype(np.int32), 1)
-    grow = max(3, int(0.03 * float(sk.torso_size(source))))
+    grow = max(3, int(0.03 * size))
     zone = cv2.dilate(zone, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8))
     legs = (labels["legs"] > 0.5).astype(np.uint8)
     if legs.any():
         cv2.fillConvexPoly(zone, cv2.convexHull(cv2.findNonZero(legs)), 1)
-    zone = zone.astype(bool)
-    grow_hole = max(5, int(0.04 * float(sk.torso_size(source)))) | 1  # take stray fingertips with it
-    behind = cv2.dilate((arms & zone).astype(np.uint8), np.ones((2 * grow_hole + 1,) * 2, np.uint8)).astype(bool)
-    hole = behind & cv2.dilate(arms.astype(np.uint8), np.ones((grow_hole, grow_hole), np.uint8)).astype(bool)
-    texture = fill_hole(image, hole, seed=seed)
+    in_front = labels.get("in_front")
+    return zone.astype(bool) | (in_front is not None and in_front > 0.5)
+
+
+def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: np.ndarray,
+                      seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The body's texture with the arms painted out, and the body mask grown under the arms.
+
+    Where an arm lies over the torso or the legs, what is behind it is unseen: it is filled
+    from the surrounding body so that a raised arm reveals clothing rather than the wall
+    behind.  The whole of both arms, a margin around them and a wider one around the hands
+    are painted out, so the fill never copies the arms' own pixels (a smudge of a hand) and
+    no sliver of sleeve or finger stays behind.
+    """
+    arms = np.maximum(labels["left_arm"], labels["right_arm"]) > 0.5
+    if not arms.any():
+        return image, labels["body"]
+    size = float(sk.torso_size(source))
+    zone = behind_arms_zone(labels, source)
+    margin = max(2, int(0.02 * size))  # a rim the outline left to the body; kept narrow, as it shows at rest
+    hole = cv2.dilate(arms.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1,) * 2))
+    for side in ("left_arm", "right_arm"):  # fingers and their shadows reach past the hand's outline
+        points = source[list(HAND_POINTS[side])]
+        centre = points.mean(0)
+        radius = 1.2 * float(np.linalg.norm(points - centre, axis=1).max()) + 0.03 * size
+        hand = np.zeros_like(hole)
+        cv2.circle(hand, tuple(round(float(v)) for v in centre), round(radius), 1, -1)
+        hole |= hand & cv2.dilate(arms.astype(np.uint8), np.ones((2 * int(0.04 * size) + 1,) * 2, np.uint8))
+    # only what the body shows needs painting: the hole stops a little way (so that what it
+    # continues from is not the arm's own rim) outside where the arms lie in front of the body
+    reach = max(3, int(0.05 * size))
+    near_zone = cv2.dilate(zone.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2))
+    hole &= near_zone
+    hole &= (labels["body"] + labels["legs"] + arms) > 0
+    # what the arms uncover is seen in passing: a fill at most ~6000 px per piece (larger pieces
+    # are filled smaller and scaled up) keeps the plan quick
+    texture = fill_hole(image, hole.astype(bool), seed=seed, options=FillOptions(max_hole_pixels=6000))
     body = np.maximum(labels["body"], (arms & zone).astype(np.float32))
     return texture, body
 
@@ -128,7 +168,6 @@ class PoseMode:
         targets, fps = target_poses(source, options)
         if len(targets) == 0:
             raise InputError("the driving input has no frames")
-        height, width = image.shape[:2]
         size = float(sk.torso_size(source))
         spacing = max(4.0, 0.1 * size)
         feather = 2.0
@@ -136,6 +175,7 @@ class PoseMode:
         labels = part_labels(silhouette, source, image)
         body_texture, labels["body"] = torso_behind_arms(image, labels, source, options.seed)
         labels["body"] = np.maximum(labels["body"], labels.pop("legs"))
+        labels.pop("in_front", None)
         tracks, owners, regions, meshes, textures = [], [], [], {}, {}
         for name in PART_ORDER:
             mesh = part_mesh(labels[name], spacing, cover, PARTS[name], source, sharpness=0.1 * size, part=name)

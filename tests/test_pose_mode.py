@@ -57,6 +57,25 @@ def test_raise_one_arm_keeps_the_hand_in_frame(astronaut_pose):
     assert np.allclose(poses[0], astronaut_pose, atol=1e-3)
 
 
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_raise_one_arm_in_a_tight_frame_bends_the_arm_to_keep_the_hand_in_and_off_the_face(side):
+    from tests.test_skeleton import standing_pose
+
+    source = standing_pose()  # arms 155 px long, shoulders 140 px from the top: straight overhead leaves the frame
+    width, height = 400, 500
+    poses = raise_one_arm(source, side, 40, (width, height))
+    hand = [sk.CHAINS[f"{side}_arm"][1], sk.CHAINS[f"{side}_arm"][2], *sk.EXTREMITIES[f"{side}_arm"]]
+    points = poses[:, hand]
+    assert (points[..., 0] >= 0.04 * width - 1e-6).all() and (points[..., 0] <= 0.96 * width + 1e-6).all()
+    assert (points[..., 1] >= 0.04 * height - 1e-6).all()
+    head = source[list(sk.HEAD_POINTS)]
+    radius = np.linalg.norm(head - head.mean(0), axis=1).max()
+    assert (np.linalg.norm(poses[:, sk.CHAINS[f"{side}_arm"][2]] - head.mean(0), axis=-1) > radius).all()
+    shoulder_y = source[sk.CHAINS[f"{side}_arm"][0], 1]
+    assert poses[20, sk.CHAINS[f"{side}_arm"][2], 1] < shoulder_y - 0.3 * sk.torso_size(source)  # the hand is raised
+    assert np.abs(np.diff(poses, axis=0)).max() < 0.4 * sk.torso_size(source)  # and gets there without a flip
+
+
 def test_a_pose_file_in_the_photos_own_pixels_is_followed_exactly(tmp_path, astronaut, astronaut_pose):
     poses = raise_one_arm(astronaut_pose, "left", 24, (512, 512))
     frames = np.concatenate([poses, np.ones(poses.shape[:2] + (1,))], axis=2)
@@ -162,4 +181,4 @@ def test_no_person_error_is_one_line_even_with_native_logs(tmp_path):
     result = subprocess.run([sys.executable, "-m", "toolkit.cli", "pose", str(empty), "--preset", "nod", "-o",
                              str(tmp_path / "o.mp4")], capture_output=True, text=True)
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == ["animate: error: no person found in the source image"]
+    assert result.stderr.strip().splitlines() == ["animate: error: no person found in 'wall.png'"]

@@ -7,8 +7,9 @@ the preset's and back, so the first frame is the source and the clip loops.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
+import cv2
 import numpy as np
 
 from toolkit.motion import skeleton as sk
@@ -183,42 +184,103 @@ def dance(source: np.ndarray, timeline: Timeline) -> np.ndarray:
     return animate(source, timeline, targets, hold_envelope(timeline, 0.15), torso_turn=turn, torso_shift=bounce)
 
 
-def raise_one_arm(source: np.ndarray, side: str, frames: int, size: tuple[int, int]) -> np.ndarray:
-    """(T, 33, 2): the arm on `side` straightens and swings out and up overhead, then back down.
+def raise_one_arm(source: np.ndarray, side: str, frames: int, size: tuple[int, int],
+                  margin: float = 0.04) -> np.ndarray:
+    """(T, 33, 2): the arm on `side` swings out and up through the side, then back down.
 
-    Overhead is both bones pointing up and 20 degrees outward.  The forearm leads (the elbow
-    bends on the way up, as people raise an arm), and where the photo has no room the swing
-    stops before the hand would come within 4% of an edge.
+    The goal is overhead (both bones pointing up and 20 degrees outward) as far as the frame
+    allows: the upper arm turns through the side only as far as the elbow stays `margin` of
+    the frame inside its edges, and the forearm takes the direction nearest overhead that keeps
+    the hand inside too (in a photo cropped close beside the shoulder that is a bent arm with
+    the hand raised, not a straight arm overhead).  On the way the forearm turns as little as
+    it can while the hand stays in the frame and off the head, and keeps clear of the torso
+    where it can.
     """
-    outward = 0.0 if (side == "left") == (source[sk.LEFT_SHOULDER, 0] >= source[sk.RIGHT_SHOULDER, 0]) else np.pi
-    overhead = float(sk.wrap_angle(-np.pi / 2 + np.deg2rad(20) * (1 if outward == 0.0 else -1)))
+    chain = sk.CHAINS[f"{side}_arm"]
     rest = sk.limb_angles(source)[f"{side}_arm"]
-    turns = []
-    for angle in rest:
-        turn = float(sk.wrap_angle(overhead - angle))
-        if abs(float(sk.wrap_angle(angle + turn / 2 - outward))) > np.pi / 2:  # up through the side
-            turn -= np.sign(turn) * 2 * np.pi
-        turns.append(turn)
+    out_angle = 0.0 if (side == "left") == (source[sk.LEFT_SHOULDER, 0] >= source[sk.RIGHT_SHOULDER, 0]) else np.pi
+    overhead = float(sk.wrap_angle(-np.pi / 2 + np.deg2rad(20) * (1 if out_angle == 0.0 else -1)))
+    upper_turn = float(sk.wrap_angle(overhead - rest[0]))
+    if abs(float(sk.wrap_angle(rest[0] + upper_turn / 2 - out_angle))) > np.pi / 2:  # up through the side
+        upper_turn -= np.sign(upper_turn) * 2 * np.pi
+    width, height = size
+    shoulder, elbow, wrist = source[list(chain)]
+    upper_length, forearm_length = float(np.linalg.norm(elbow - shoulder)), float(np.linalg.norm(wrist - elbow))
+    hand_length = forearm_length + 2.0 * float(np.linalg.norm(source[list(sk.EXTREMITIES[f"{side}_arm"])].mean(0) - wrist))
+    head = source[list(sk.HEAD_POINTS)]
+    face_radius = max(float(np.linalg.norm(head - head.mean(0), axis=1).max()), 1.0)
+    head_centre = head.mean(0) - np.array([0.0, 0.4 * face_radius])  # the face and the top of the head
+    head_axes = np.array([1.3, 2.0]) * face_radius
+
+    def direction(angle: np.ndarray) -> np.ndarray:
+        return np.stack([np.cos(angle), np.sin(angle)], -1)
+
+    def clear(points: np.ndarray) -> np.ndarray:
+        """Inside the frame's margins and off the head."""
+        x, y = points[..., 0], points[..., 1]
+        framed = (x >= margin * width) & (x <= (1 - margin) * width) & (y >= margin * height)
+        return framed & (np.linalg.norm((points - head_centre) / head_axes, axis=-1) >= 1.0)
+
+    # how far along its turn the upper arm may go with the elbow inside the frame
+    steps = np.linspace(0.0, 1.0, 41)
+    fits = clear(shoulder + upper_length * direction(rest[0] + steps * upper_turn))
+    last = len(steps) - 1 if fits.all() else max(int(np.argmin(fits)) - 1, 1)
+    # the goal: of the upper-arm turns up to there and the forearm directions that keep the
+    # whole forearm and hand clear, the one that raises the hand highest (up the body's axis),
+    # then the one nearest overhead
+    bins = rest[1] + np.deg2rad(5.0) * np.arange(72)
+    reaches = (0.5 * forearm_length, forearm_length, hand_length)  # along the forearm to the fingertips
+    upper_options = rest[0] + steps[: last + 1] * upper_turn
+    elbow_options = shoulder + upper_length * direction(upper_options)[:, None, :]  # (U, 1, 2)
+    hands_clear = np.logical_and.reduce([clear(elbow_options + length * direction(bins)[None]) for length in reaches])
+    up_axis = sk.neck(source) - sk.pelvis(source)
+    up_axis = up_axis / max(float(np.linalg.norm(up_axis)), 1e-9)
+    height_reached = (elbow_options + forearm_length * direction(bins)[None]) @ up_axis  # (U, B)
+    away = np.abs(sk.wrap_angle(upper_options[:, None] - overhead)) + np.abs(sk.wrap_angle(bins[None] - overhead))
+    score = np.where(hands_clear, height_reached - 0.05 * upper_length * away, -np.inf)
+    if np.isfinite(score).any():
+        goal_upper, goal_bin = np.unravel_index(int(np.argmax(score)), score.shape)
+    else:  # nothing fits: as high as the elbow goes, the forearm nearest overhead
+        goal_upper, goal_bin = last, int(np.argmin(np.abs(sk.wrap_angle(bins - overhead))))
+    upper_goal = float(upper_options[goal_upper])
+    # forearm angle per step of the upper arm: fewest unclear hand positions, then least turning
+    amounts = steps
+    elbows = shoulder + upper_length * direction(rest[0] + amounts[:, None] * (upper_goal - rest[0]))
+    hands = np.logical_and.reduce([clear(elbows + length * direction(bins)[None]) for length in reaches])
+    torso = source[[sk.LEFT_SHOULDER, sk.RIGHT_SHOULDER, sk.RIGHT_HIP, sk.LEFT_HIP]].astype(np.float32)
+    over_torso = sum(over_polygon(elbows + length * direction(bins)[None], torso) for length in reaches)
+    blocked = 100.0 * (~hands).astype(float) + 5.0 * over_torso  # (steps, bins); crossing the torso is avoided too
+    jumps = np.arange(-4, 5)
+    cost = np.full(72, np.inf)
+    cost[0] = blocked[0, 0]
+    back = np.zeros((len(amounts), 72), int)
+    for i in range(1, len(amounts)):
+        options = np.stack([np.roll(cost, j) + abs(j) * 0.0873 for j in jumps])  # from bin b - j
+        pick = np.argmin(options, axis=0)
+        back[i] = (np.arange(72) - jumps[pick]) % 72
+        cost = options[pick, np.arange(72)] + blocked[i]
+    path = [goal_bin]
+    for i in range(len(amounts) - 1, 0, -1):
+        path.append(back[i, path[-1]])
+    turns = np.unwrap(np.deg2rad(5.0) * np.array(path[::-1]))
+    turns += amounts * float(sk.wrap_angle(bins[goal_bin] - rest[1] - turns[-1]))  # exactly onto the goal bin
     others = sk.limb_angles(source)
+    identity = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
 
     def pose(amount: float) -> np.ndarray:
         angles = dict(others)
-        angles[f"{side}_arm"] = (rest[0] + amount * turns[0], rest[1] + min(1.0, 1.6 * amount) * turns[1])
-        identity = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+        upper = rest[0] + amount * (upper_goal - rest[0])
+        angles[f"{side}_arm"] = (upper, rest[1] + float(np.interp(amount, amounts, turns)))
         return sk.compose_pose(source, identity, 0.0, angles)
 
-    width, height = size
-    wrist = sk.CHAINS[f"{side}_arm"][2]
+    return np.stack([pose(np.sin(np.pi * t / max(frames - 1, 1)) ** 2) for t in range(frames)])
 
-    def inside(reach: float) -> bool:
-        path = np.stack([pose(a)[wrist] for a in np.linspace(0, reach, 25)])
-        return bool((path[:, 1] >= 0.04 * height).all() and (path[:, 0] >= 0.04 * width).all()
-                    and (path[:, 0] <= 0.96 * width).all())
 
-    reach = 1.0
-    while reach > 0.3 and not inside(reach):
-        reach -= 0.02
-    return np.stack([pose(reach * np.sin(np.pi * t / (frames - 1)) ** 2) for t in range(frames)])
+def over_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+    """Boolean (...): points (..., 2) inside a convex or simple polygon (K, 2)."""
+    flat = points.reshape(-1, 2)
+    inside = np.array([cv2.pointPolygonTest(polygon, (float(x), float(y)), False) >= 0 for x, y in flat])
+    return inside.reshape(points.shape[:-1])
 
 
 PRESETS: dict[str, Preset] = {
