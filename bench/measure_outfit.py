@@ -45,9 +45,8 @@ TARGETS = {"delta_e": 15.0, "face_ssim": 0.95, "background": 3.0}
 
 
 def outfit_command() -> list[str]:
-    """The command that runs outfit mode as a user would: `python -m modes.outfit`, the code path
-    `animate outfit` takes once toolkit/cli.py dispatches to OutfitMode.write (see modes/outfit.py)."""
-    return [sys.executable, "-m", "modes.outfit"]
+    """The command that runs outfit mode as a user would: `animate outfit`."""
+    return [sys.executable, "-m", "toolkit.cli", "outfit"]
 
 
 def read_rgb(path: Path) -> np.ndarray:

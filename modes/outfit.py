@@ -292,38 +292,3 @@ class OutfitMode:
         render_plan(dressed, plan, output, backbone=options.backbone, seed=options.seed, contact_sheet=sheet,
                     progress=progress)
         return output
-
-
-def main(argv: list[str] | None = None) -> None:
-    """`python -m modes.outfit PERSON --garment G -o OUT`: the same as `animate outfit` (see the module docstring)."""
-    from toolkit.cli import ProgressBar, build_parser
-    from toolkit.options import options_from_args
-
-    args_in = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args_in
-    try:
-        args = build_parser().parse_args(["outfit", *args_in])
-        logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
-                            format="%(levelname)s %(name)s: %(message)s")
-        if args.image is None:
-            raise InputError("animate outfit: the person IMAGE is required")
-        options = options_from_args(OutfitOptions, args)
-        OutfitMode().write(args.image, args.output, options, progress=ProgressBar())
-        code = 0
-    except InputError as exc:
-        print(f"animate: error: {exc}", file=sys.stderr)
-        code = 2
-    except KeyboardInterrupt:
-        print("animate: interrupted", file=sys.stderr)
-        code = 130
-    except Exception as exc:  # noqa: BLE001 - the last line of defence, as in toolkit.cli
-        if debug:
-            raise
-        print(f"animate: internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)",
-              file=sys.stderr)
-        code = 1
-    sys.exit(code)
-
-
-if __name__ == "__main__":
-    main()

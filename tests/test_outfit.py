@@ -65,11 +65,11 @@ def write_rgb(path, rgb: np.ndarray):
 
 
 def run_cli(argv: list[str]) -> int:
-    """`python -m modes.outfit ARGS` in process (the code `animate outfit` runs): its exit code."""
-    from modes.outfit import main
+    """`animate outfit ARGS` in process: its exit code."""
+    from toolkit.cli import main
 
     with pytest.raises(SystemExit) as exit_info:
-        main([str(a) for a in argv])
+        main(["outfit", *[str(a) for a in argv]])
     return int(exit_info.value.code)
 
 
