@@ -147,7 +147,11 @@ class JobRunner:
         if progress is not None:
             progress(0.0, desc="Reading the inputs")
         output = self.workspace.new_output(mode, image)
-        written = render_in_process(self.modes[mode], image, output, options, deadline)
+        try:
+            written = render_in_process(self.modes[mode], image, output, options, deadline)
+        except BaseException:  # a failed or stopped job leaves nothing, even a clip finished at the deadline
+            shutil.rmtree(output.parent, ignore_errors=True)
+            raise
         log.info("demo: %s wrote %s in %.1f s", mode, Path(written).name, deadline.elapsed())
         return written
 

@@ -252,11 +252,11 @@ def test_clip_and_media_length_limits(client, tmp_path):
 def test_a_render_past_the_time_limit_is_stopped_and_leaves_no_file(tmp_path):
     from modes.click import ClickOptions
 
-    settings = DemoSettings(job_timeout_s=1.5)  # 300 frames take several seconds
+    settings = DemoSettings(job_timeout_s=0.5)  # 300 frames with segmentation and encoding take well over that
     workspace = Workspace(parent=tmp_path)
     runner = JobRunner(settings, workspace, load_modes())
     started = time.monotonic()
-    with pytest.raises(JobTooLong, match="longer than the demo's limit of 1.5 s"):
+    with pytest.raises(JobTooLong, match="longer than the demo's limit of 0.5 s"):
         runner.render("click", COFFEE, ClickOptions(points=[(280, 150)], frames=300))
     assert time.monotonic() - started < 10
     assert not [clip for clip in workspace.jobs.rglob("*.mp4") if not clip.name.startswith(".")]  # no finished clip
