@@ -35,6 +35,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from toolkit.metrics import delta_e, lab_mean, legs_region, torso_region  # noqa: E402
+
 PAIRS = [  # (person, garment, garment mask or None, category)
     ("person_049205.jpg", "garment_upper_00055.jpg", None, "upper"),
     ("person_049205.jpg", "garment_upper_00126.jpg", "garment_upper_00126_mask.jpg", "upper"),
@@ -53,41 +55,6 @@ def read_rgb(path: Path) -> np.ndarray:
     from toolkit.media.images import load_image
 
     return load_image(path, max_side=100_000).rgb
-
-
-def lab_mean(rgb: np.ndarray, region: np.ndarray) -> np.ndarray:
-    """Mean CIELAB (skimage's scale) of the region's pixels."""
-    from skimage.color import rgb2lab
-
-    return rgb2lab(rgb[region][None].astype(np.float64) / 255.0)[0].mean(axis=0)
-
-
-def delta_e(a: np.ndarray, b: np.ndarray) -> float:
-    from skimage.color import deltaE_ciede2000
-
-    return float(deltaE_ciede2000(a[None], b[None])[0])
-
-
-def torso_region(joints: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """The shoulder-hip quadrilateral shrunk to 60% about its centre."""
-    quad = joints[[11, 12, 24, 23]]
-    quad = quad.mean(axis=0) + 0.6 * (quad - quad.mean(axis=0))
-    mask = np.zeros(shape, np.uint8)
-    cv2.fillConvexPoly(mask, np.round(quad).astype(np.int32), 1)
-    return mask.astype(bool)
-
-
-def legs_region(joints: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Bands along both legs' bones: the thigh from 25% of its length down, the shin to 90%."""
-    torso = np.linalg.norm(0.5 * (joints[11] + joints[12]) - 0.5 * (joints[23] + joints[24]))
-    mask = np.zeros(shape, np.uint8)
-    width = max(2, int(round(2 * 0.06 * torso)))
-    for hip, knee, ankle in ((23, 25, 27), (24, 26, 28)):
-        top = joints[hip] + 0.25 * (joints[knee] - joints[hip])
-        bottom = joints[knee] + 0.9 * (joints[ankle] - joints[knee])
-        for a, b in ((top, joints[knee]), (joints[knee], bottom)):
-            cv2.line(mask, tuple(int(v) for v in np.round(a)), tuple(int(v) for v in np.round(b)), 1, width)
-    return mask.astype(bool)
 
 
 def face_box(joints: np.ndarray, shape: tuple[int, int]) -> tuple[slice, slice]:

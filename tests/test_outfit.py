@@ -11,29 +11,9 @@ from toolkit.imaging import garment_drawing as draw
 from toolkit.imaging.tps import fit_tps, tps_map
 from toolkit.perception.garment import analyse_garment
 from toolkit.perception.garment_cutout import cut_out
+from toolkit.metrics import delta_e, lab_mean, legs_region, torso_region
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def lab_mean(rgb: np.ndarray, region: np.ndarray) -> np.ndarray:
-    from skimage.color import rgb2lab
-
-    return rgb2lab(rgb[region][None].astype(np.float64) / 255.0)[0].mean(axis=0)
-
-
-def delta_e(a: np.ndarray, b: np.ndarray) -> float:
-    from skimage.color import deltaE_ciede2000
-
-    return float(deltaE_ciede2000(a[None], b[None])[0])
-
-
-def torso_region(joints: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """The shoulder-hip quadrilateral shrunk to 60% about its centre (the issue's measure)."""
-    quad = joints[[11, 12, 24, 23]]
-    quad = quad.mean(axis=0) + 0.6 * (quad - quad.mean(axis=0))
-    mask = np.zeros(shape, np.uint8)
-    cv2.fillConvexPoly(mask, np.round(quad).astype(np.int32), 1)
-    return mask.astype(bool)
 
 
 def face_box(joints: np.ndarray, shape: tuple[int, int]) -> tuple[slice, slice]:
@@ -368,17 +348,6 @@ def real_person():
     rgb = read_rgb(path)
     body, silhouette = detect_body_and_mask(rgb)
     return rgb, analyse_person_photo(rgb), body.points.astype(np.float64), silhouette
-
-
-def legs_region(joints: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    torso = np.linalg.norm(0.5 * (joints[11] + joints[12]) - 0.5 * (joints[23] + joints[24]))
-    mask = np.zeros(shape, np.uint8)
-    for hip, knee, ankle in ((23, 25, 27), (24, 26, 28)):
-        top = joints[hip] + 0.25 * (joints[knee] - joints[hip])
-        bottom = joints[knee] + 0.9 * (joints[ankle] - joints[knee])
-        for a, b in ((top, joints[knee]), (joints[knee], bottom)):
-            cv2.line(mask, tuple(int(v) for v in a), tuple(int(v) for v in b), 1, int(0.12 * torso))
-    return mask.astype(bool)
 
 
 @pytest.mark.assets

@@ -171,3 +171,39 @@ def masked_ssim(frame: np.ndarray, source: np.ndarray, mask: np.ndarray) -> floa
     b = cv2.cvtColor(np.asarray(source), cv2.COLOR_RGB2GRAY)
     _, similarity = structural_similarity(a, b, data_range=255, full=True)
     return float(similarity[np.asarray(mask, bool)].mean())
+
+
+def lab_mean(rgb: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """Mean CIELAB colour (scikit-image's scale) of an RGB image's pixels inside region."""
+    from skimage.color import rgb2lab
+
+    return rgb2lab(rgb[region][None].astype(np.float64) / 255.0)[0].mean(axis=0)
+
+
+def delta_e(a: np.ndarray, b: np.ndarray) -> float:
+    """CIEDE2000 difference of two CIELAB colours."""
+    from skimage.color import deltaE_ciede2000
+
+    return float(deltaE_ciede2000(a[None], b[None])[0])
+
+
+def torso_region(joints: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """(H, W) bool: the shoulder-hip quadrilateral of MediaPipe Pose joints shrunk to 60% about its centre."""
+    quad = joints[[sk.LEFT_SHOULDER, sk.RIGHT_SHOULDER, sk.RIGHT_HIP, sk.LEFT_HIP]]
+    quad = quad.mean(axis=0) + 0.6 * (quad - quad.mean(axis=0))
+    mask = np.zeros(shape, np.uint8)
+    cv2.fillConvexPoly(mask, np.round(quad).astype(np.int32), 1)
+    return mask.astype(bool)
+
+
+def legs_region(joints: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """(H, W) bool: bands along both legs' bones, the thigh from 25% of its length down, the shin to 90%."""
+    torso = np.linalg.norm(0.5 * (joints[11] + joints[12]) - 0.5 * (joints[23] + joints[24]))
+    mask = np.zeros(shape, np.uint8)
+    width = max(2, int(round(2 * 0.06 * torso)))
+    for hip, knee, ankle in ((23, 25, 27), (24, 26, 28)):
+        top = joints[hip] + 0.25 * (joints[knee] - joints[hip])
+        bottom = joints[knee] + 0.9 * (joints[ankle] - joints[knee])
+        for a, b in ((top, joints[knee]), (joints[knee], bottom)):
+            cv2.line(mask, tuple(int(v) for v in np.round(a)), tuple(int(v) for v in np.round(b)), 1, width)
+    return mask.astype(bool)

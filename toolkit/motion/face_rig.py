@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from toolkit.imaging.masks import inside_polygon
 from toolkit.perception import face_landmarks as fl
 
 CHANNELS = ("jaw", "wide", "round", "smile", "brow_left", "brow_right", "blink_left", "blink_right",
@@ -97,8 +98,6 @@ def mouth_geometry(local: np.ndarray) -> MouthGeometry:
 
 def lip_sides(local: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(N,) bools: points of the upper lip and of the lower lip (inside the outer lip line, by side of the inner)."""
-    from toolkit.motion.head_mesh import inside_polygon
-
     outer = local[list(fl.LIPS_OUTER)]
     on_lips = inside_polygon(local, outer)
     on_lips[list(fl.LIPS_OUTER)] = True

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 from scipy.spatial import Delaunay
 
+from toolkit.imaging.masks import inside_polygon
 from toolkit.motion.face_rig import FaceFrame
 from toolkit.perception import face_landmarks as fl
 
@@ -56,12 +57,6 @@ def ring_points(points: np.ndarray, frame: FaceFrame, factor: float) -> np.ndarr
     """(R, 2) the face oval scaled by factor about the face's centre."""
     oval = np.asarray(points, np.float64)[list(fl.FACE_OVAL), :2]
     return frame.origin + factor * (oval - frame.origin)
-
-
-def inside_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
-    """(N,) bool: which points lie strictly inside a closed polygon."""
-    contour = polygon.astype(np.float32).reshape(-1, 1, 2)
-    return np.array([cv2.pointPolygonTest(contour, (float(x), float(y)), False) > 0 for x, y in points])
 
 
 def parted_lips(points: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ import numpy as np
 from scipy.spatial import Delaunay
 
 from toolkit.motion import skeleton as sk
+from toolkit.imaging.masks import inside_polygon, keep_touching
 
 # Segments (start joint, end joint) that each skinning "bone" is measured from.  Torso and head
 # are segments too: neck to pelvis, and neck to the nose extended past it.
@@ -60,25 +61,11 @@ def torso_polygon_distance(points: np.ndarray, joints: np.ndarray) -> np.ndarray
     """0 inside the shoulder-hip quadrilateral, else the distance to it."""
     quad = joints[[sk.LEFT_SHOULDER, sk.RIGHT_SHOULDER, sk.RIGHT_HIP, sk.LEFT_HIP]].astype(np.float32)
     flat = points.reshape(-1, 2).astype(np.float32)
-    inside = _inside_polygon(flat, quad)
+    inside = inside_polygon(flat, quad)
     edges = [segment_distance(flat, quad[i], quad[(i + 1) % 4]) for i in range(4)]
     distance = np.min(edges, axis=0)
     distance[inside] = 0.0
     return distance.reshape(points.shape[:-1])
-
-
-def _inside_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
-    """Even-odd rule point-in-polygon, vectorised."""
-    x, y = points[:, 0], points[:, 1]
-    inside = np.zeros(len(points), bool)
-    n = len(polygon)
-    for i in range(n):
-        x0, y0 = polygon[i]
-        x1, y1 = polygon[(i + 1) % n]
-        crosses = (y0 > y) != (y1 > y)
-        x_cross = x0 + (y - y0) * (x1 - x0) / ((y1 - y0) if y1 != y0 else 1e-9)
-        inside ^= crosses & (x < x_cross)
-    return inside
 
 
 def part_labels(silhouette: np.ndarray, joints: np.ndarray, image: np.ndarray | None = None,
@@ -330,15 +317,6 @@ def hair_mask(ids: np.ndarray, inside: np.ndarray, joints: np.ndarray, arms: dic
     seeds = np.zeros((height, width), bool)
     seeds[::step, ::step] = around_head
     return keep_touching(coloured.astype(bool), seeds & coloured.astype(bool))
-
-
-def keep_touching(mask: np.ndarray, seeds: np.ndarray) -> np.ndarray:
-    """The 8-connected components of mask that hold a seed."""
-    count, components = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
-    if count <= 1:
-        return np.zeros_like(mask, bool)
-    touched = np.unique(components[seeds & mask])
-    return np.isin(components, touched[touched != 0])
 
 
 def without_crumbs(mask: np.ndarray, share: float = 0.01) -> np.ndarray:

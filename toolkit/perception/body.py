@@ -20,6 +20,7 @@ import numpy as np
 
 from toolkit.media.video_reader import iter_fitted_frames
 from toolkit.perception.native_logs import native_stderr_silenced
+from toolkit.imaging.masks import keep_touching
 
 logger = logging.getLogger(__name__)
 
@@ -113,16 +114,6 @@ def snap_to_edges(prob: np.ndarray, rgb: np.ndarray) -> np.ndarray:
     guide = rgb.astype(np.float32) / 255.0
     snapped = cv2.ximgproc.guidedFilter(guide, prob, radius, 1e-3)
     return np.clip(snapped, 0.0, 1.0).astype(np.float32)
-
-
-def keep_touching(hard: np.ndarray, anchors: np.ndarray) -> np.ndarray:
-    """The connected components (8-connected) of hard that overlap anchors."""
-    n_labels, labels = cv2.connectedComponents(hard.astype(np.uint8), connectivity=8)
-    if n_labels <= 1:
-        return np.zeros_like(hard, dtype=bool)
-    touched = np.unique(labels[anchors & hard])
-    touched = touched[touched != 0]
-    return np.isin(labels, touched)
 
 
 def soft_edge(hard: np.ndarray, sigma: float) -> np.ndarray:

@@ -26,6 +26,7 @@ import numpy as np
 
 from toolkit.motion import skeleton as sk
 from toolkit.perception.garment_cutout import lab
+from toolkit.imaging.masks import keep_touching
 
 log = logging.getLogger(__name__)
 
@@ -305,15 +306,6 @@ def run_grabcut(rgb: np.ndarray, labels: np.ndarray, iterations: int = 3) -> np.
         log.debug("GrabCut failed: %s", exc)
         return None
     return (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
-
-
-def keep_touching(mask: np.ndarray, seeds: np.ndarray) -> np.ndarray:
-    """The 8-connected parts of mask that hold a seed."""
-    count, parts = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
-    if count <= 1:
-        return np.zeros_like(mask, bool)
-    touched = np.unique(parts[seeds & mask])
-    return np.isin(parts, touched[touched != 0])
 
 
 @dataclass

@@ -1,0 +1,29 @@
+"""Masks and regions shared by perception, part splitting and face meshes: pure functions of arrays."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def keep_touching(mask: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    """The 8-connected components of mask that hold a seed pixel."""
+    mask = np.asarray(mask, bool)
+    count, components = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    if count <= 1:
+        return np.zeros_like(mask, bool)
+    touched = np.unique(components[np.asarray(seeds, bool) & mask])
+    return np.isin(components, touched[touched != 0])
+
+
+def inside_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+    """(N,) bool: which of (N, 2) points lie inside a closed polygon (even-odd rule, vectorised)."""
+    points = np.asarray(points, np.float64).reshape(-1, 2)
+    polygon = np.asarray(polygon, np.float64)
+    x, y = points[:, 0], points[:, 1]
+    inside = np.zeros(len(points), bool)
+    for (x0, y0), (x1, y1) in zip(polygon, np.roll(polygon, -1, axis=0)):
+        crosses = (y0 > y) != (y1 > y)
+        x_cross = x0 + (y - y0) * (x1 - x0) / ((y1 - y0) if y1 != y0 else 1e-9)
+        inside ^= crosses & (x < x_cross)
+    return inside
