@@ -21,6 +21,7 @@ from demos.click_tab import add_click_api, build_click_tab
 from demos.context import DemoContext
 from demos.generic_tab import add_generic_api, build_generic_tab
 from demos.jobs import JobRunner, Workspace
+from demos.outfit_tab import add_outfit_api, build_outfit_tab
 from demos.portrait_tab import add_portrait_api, build_portrait_tab
 from demos.pose_tab import add_pose_api, build_pose_tab
 from demos.settings import DemoSettings
@@ -40,11 +41,12 @@ class ModeUI:
     api: Callable[[DemoContext], None]
 
 
-# Hand-made tabs. Any other installed mode (outfit, or a plugin's) gets a tab made from its options.
+# Hand-made tabs. Any other installed mode (a plugin's) gets a tab made from its options.
 MODE_UIS: dict[str, ModeUI] = {
     "click": ModeUI("Click", build_click_tab, add_click_api),
     "portrait": ModeUI("Portrait", build_portrait_tab, add_portrait_api),
     "pose": ModeUI("Pose", build_pose_tab, add_pose_api),
+    "outfit": ModeUI("Outfit", build_outfit_tab, add_outfit_api),
 }
 TAB_ORDER = ("click", "portrait", "pose", "outfit")
 

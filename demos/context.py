@@ -54,10 +54,10 @@ def seed_box(**extra: Any) -> gr.Number:
     return gr.Number(0, precision=0, minimum=0, label="Seed", **extra)
 
 
-def result_video(elem_id: str) -> gr.Video:
+def result_video(elem_id: str, **extra: Any) -> gr.Video:
     """The rendered clip: plays in the page, with a download button."""
     return gr.Video(label="Result", interactive=False, autoplay=True, loop=True, buttons=["download"],
-                    elem_id=elem_id)
+                    elem_id=elem_id, **extra)
 
 
 def frames_or_none(frames: float | None) -> int | None:

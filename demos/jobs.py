@@ -18,7 +18,7 @@ import gradio as gr
 
 from demos.limits import Deadline, check_frames, check_media_length
 from demos.settings import DemoSettings
-from demos.worker import render_in_process
+from demos.worker import JobResult, render_in_process
 from toolkit.errors import InputError
 from toolkit.plugins import Mode
 
@@ -96,11 +96,11 @@ class Workspace:
         """Where gradio keeps uploads and results when the demo is served on its own (see demos.app.serve)."""
         return self.root / "gradio"
 
-    def new_output(self, mode: str, source: str | Path) -> Path:
-        """A fresh path for one job's clip, named after the mode and the source image."""
+    def new_output(self, mode: str, source: str | Path, suffix: str = ".mp4") -> Path:
+        """A fresh path in a folder of its own for one job's output, named after the mode and the source image."""
         self.prune()
         job = Path(tempfile.mkdtemp(prefix=f"{mode}-", dir=self.jobs))
-        return job / f"{mode}_{safe_stem(str(source))}.mp4"
+        return job / f"{mode}_{safe_stem(str(source))}{suffix}"
 
     def prune(self, now: float | None = None) -> None:
         """Remove job folders older than keep_s."""
@@ -140,20 +140,26 @@ class JobRunner:
 
     def render(self, mode: str, image: str | Path | None, options: Any, progress: gr.Progress | None = None) -> str:
         """Render `image` with a mode's options; returns the path of the finished MP4."""
+        return self.run(mode, image, options, progress=progress).files[0]
+
+    def run(self, mode: str, image: str | Path | None, options: Any, suffix: str = ".mp4",
+            progress: gr.Progress | None = None) -> JobResult:
+        """Run one job of a mode; its output is named OUT<suffix> (a mode writing several files derives theirs)."""
         if not image:
             raise InputError("no image: upload an image first")
         check_frames(options.frames, self.settings.max_frames)
         deadline = Deadline(gradio_reporter(progress), self.settings.job_timeout_s, self.settings.max_frames)
         if progress is not None:
             progress(0.0, desc="Reading the inputs")
-        output = self.workspace.new_output(mode, image)
+        output = self.workspace.new_output(mode, image, suffix)
         try:
-            written = render_in_process(self.modes[mode], image, output, options, deadline)
+            result = render_in_process(self.modes[mode], image, output, options, deadline)
         except BaseException:  # a failed or stopped job leaves nothing, even a clip finished at the deadline
             shutil.rmtree(output.parent, ignore_errors=True)
             raise
-        log.info("demo: %s wrote %s in %.1f s", mode, Path(written).name, deadline.elapsed())
-        return written
+        log.info("demo: %s wrote %s in %.1f s", mode, ", ".join(Path(f).name for f in result.files),
+                 deadline.elapsed())
+        return result
 
     def check_media(self, path: str | Path | None, kind: str, what: str) -> None:
         """Refuse audio or video longer than the demo takes."""

@@ -5,8 +5,10 @@ wherever it is (even inside C code that never calls back), a crash in native cod
 the server down, and renders never compete with the server (or each other) for Python's GIL:
 two warp renders in threads of one process were seen to stall for minutes.
 
-The child renders with the pipeline as the CLI does and sends ("progress", done, total)
-after every frame, then ("done", path), ("input_error", message) or ("error", traceback).
+The child renders as the CLI does (the pipeline, or the mode's own `write` for a mode whose
+output is not always one clip, such as outfit's stills and catalogues) and sends
+("progress", done, total) after every frame and ("note", message) for what the mode tells its
+user, then ("done", [paths]), ("input_error", message) or ("error", traceback).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import traceback
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -25,13 +28,22 @@ log = logging.getLogger(__name__)
 
 # Imported once by the fork server, so a job's process starts with them loaded.
 PRELOAD = ["numpy", "cv2", "scipy.spatial", "skimage.segmentation", "toolkit.pipeline", "toolkit.warp.renderer",
-           "toolkit.imaging.fill", "toolkit.perception.segment", "modes.click", "modes.pose", "modes.portrait"]
+           "toolkit.imaging.fill", "toolkit.perception.segment", "modes.click", "modes.pose", "modes.portrait",
+           "modes.outfit", "toolkit.dressing"]
 POLL_S = 0.1
 KILL_WAIT_S = 5.0
 
 
 class RenderCrashed(RuntimeError):
     """The render process failed with an internal error or died."""
+
+
+@dataclass
+class JobResult:
+    """What a finished job wrote, and the notes its mode gave on the way (e.g. the garment category it chose)."""
+
+    files: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def job_context() -> multiprocessing.context.BaseContext:
@@ -50,12 +62,20 @@ def warm_up() -> None:
 
 
 def child_main(mode: Any, image: str, output: str, options: Any, channel: Connection) -> None:
-    """In the job's process: render and report progress and the outcome through `channel`."""
+    """In the job's process: render and report progress, notes and the outcome through `channel`."""
     from toolkit.pipeline import render
 
+    def progress(done: int, total: int) -> None:
+        channel.send(("progress", done, total))
+
     try:
-        result = render(mode, image, output, options, progress=lambda done, total: channel.send(("progress", done, total)))
-        channel.send(("done", str(result.output)))
+        writer = getattr(mode, "write", None)
+        if writer is not None:
+            written = writer(Path(image), Path(output), options, progress=progress,
+                             notify=lambda message: channel.send(("note", message)))
+        else:
+            written = [render(mode, image, output, options, progress=progress).output]
+        channel.send(("done", [str(path) for path in written]))
     except InputError as exc:
         channel.send(("input_error", str(exc)))
     except BaseException:  # noqa: BLE001 - everything goes back to the server, which logs it
@@ -64,37 +84,42 @@ def child_main(mode: Any, image: str, output: str, options: Any, channel: Connec
         channel.close()
 
 
-def handle(message: tuple, deadline: Deadline) -> str | None:
-    """Act on one message from the child; returns the output path once it is done."""
+def handle(message: tuple, deadline: Deadline, result: JobResult) -> bool:
+    """Act on one message from the child, filling `result`; True once the job is done."""
     kind = message[0]
     if kind == "progress":
         deadline(message[1], message[2])  # reports to the page; raises past the limits
-        return None
+        return False
+    if kind == "note":
+        result.notes.append(message[1])
+        return False
     if kind == "done":
-        return message[1]
+        result.files = list(message[1])
+        return True
     if kind == "input_error":
         raise InputError(message[1])
     log.error("demo: the render process failed:\n%s", message[1])
     raise RenderCrashed("the render process failed (see the log above)")
 
 
-def render_in_process(mode: Any, image: str | Path, output: str | Path, options: Any, deadline: Deadline) -> str:
-    """Render in a child process, following its progress; kill it past the deadline. Returns the output path."""
+def render_in_process(mode: Any, image: str | Path, output: str | Path, options: Any, deadline: Deadline) -> JobResult:
+    """Render in a child process, following its progress; kill it past the deadline. Returns what it wrote."""
     context = job_context()
     receive, send = context.Pipe(duplex=False)
     process = context.Process(target=child_main, args=(mode, str(image), str(output), options, send), daemon=True)
     process.start()
     send.close()
+    result = JobResult()
     try:
         while True:
             if receive.poll(POLL_S):
                 try:
-                    done = handle(receive.recv(), deadline)
+                    done = handle(receive.recv(), deadline, result)
                 except EOFError:
                     raise RenderCrashed(f"the render process ended without a result (exit code "
                                         f"{process.exitcode})") from None
-                if done is not None:
-                    return done
+                if done:
+                    return result
             else:
                 deadline.check()
     finally:

@@ -2,8 +2,8 @@
 limits and bad input, the command that serves it, and a real browser on the Click tab.
 
 One demo server (in a background thread, on a free loopback port, with small limits so the
-limits can be hit cheaply) serves the whole module. A fake `outfit` mode is registered with it
-to show that a mode without a hand-made tab still gets a tab and an endpoint.
+limits can be hit cheaply) serves the whole module. A fake `wobble` mode is registered with it
+to show that a mode without a hand-made tab (a plugin's) still gets a tab and an endpoint.
 """
 
 from __future__ import annotations
@@ -26,12 +26,14 @@ import pytest
 
 from demos.app import build_app
 from demos.drawing import draw_drags, draw_points, draw_skeleton, overlay_masks
+from demos.outfit_tab import MAX_GARMENTS
 from demos.jobs import GENERIC_ERROR, JobRunner, Workspace, hide_server_paths
 from demos.limits import Deadline, JobTooLong
 from demos.settings import DemoSettings, parse_size
 from demos.textforms import format_drags, format_points, parse_drags, parse_points
 from toolkit.errors import InputError
 from toolkit.examples import bundled_speech, skimage_image
+from toolkit.imaging.garment_drawing import DrawnGarment
 from toolkit.media.video_reader import probe_video
 from toolkit.motion.plan import MotionPlan
 from toolkit.options import RenderOptions, option
@@ -52,28 +54,28 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-# --------------------------------------------------------------------------- a fake outfit mode
+# --------------------------------------------------------------------------- a fake plugin mode
 
 
 @dataclass
-class FakeOutfitOptions(RenderOptions):
+class FakeWobbleOptions(RenderOptions):
     """Options shaped like a try-on mode's: a garment image and its category."""
 
     garment: Path | None = option(None, help="the garment image", metavar="IMAGE")
     category: str = option("upper", help="which garment", choices=["upper", "lower", "dress"])
 
 
-class FakeOutfitMode:
-    """A stand-in `outfit` mode: the middle of the photo sways; it checks that a garment was given, and
+class FakeWobbleMode:
+    """A stand-in plugin mode: the middle of the photo sways; it checks that a garment was given, and
     breaks with an internal error for category 'lower' (how the tests make one inside a render process)."""
 
-    name = "outfit"
-    summary = "dress the person in a photo in a garment (a test stand-in)"
-    options_class = FakeOutfitOptions
+    name = "wobble"
+    summary = "wobble the middle of a photo (a test stand-in)"
+    options_class = FakeWobbleOptions
 
-    def plan(self, image: np.ndarray, options: FakeOutfitOptions, *, scale: float = 1.0) -> MotionPlan:
+    def plan(self, image: np.ndarray, options: FakeWobbleOptions, *, scale: float = 1.0) -> MotionPlan:
         if options.garment is None or not Path(options.garment).is_file():
-            raise InputError("outfit mode needs --garment IMAGE")
+            raise InputError("wobble mode needs --garment IMAGE")
         if options.category == "lower":
             raise RuntimeError("secret detail from deep inside")
         height, width = image.shape[:2]
@@ -92,10 +94,10 @@ class FakeOutfitMode:
 
 @pytest.fixture(scope="module")
 def server():
-    """A demo on a free loopback port with small limits, serving the installed modes plus the fake outfit."""
+    """A demo on a free loopback port with small limits, serving the installed modes plus the fake plugin."""
     settings = DemoSettings(port=free_port(), max_file_size=MAX_UPLOAD, max_frames=MAX_FRAMES,
                             max_media_seconds=10.0, job_timeout_s=60.0, concurrency=2)
-    app = build_app(settings, modes={**load_modes(), "outfit": FakeOutfitMode()})
+    app = build_app(settings, modes={**load_modes(), "wobble": FakeWobbleMode()})
     url = app.launch(block=False, quiet=True)
     yield app, url
     app.close()
@@ -148,12 +150,14 @@ def silent_wav(path: Path, seconds: float, rate: int = 16000) -> Path:
 
 def test_api_has_one_endpoint_per_mode_with_the_clis_names(client):
     endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
-    assert set(endpoints) == {"/click", "/portrait", "/pose", "/outfit"}  # no UI handlers
+    assert set(endpoints) == {"/click", "/portrait", "/pose", "/outfit", "/wobble"}  # no UI handlers
     names = {name: [p["parameter_name"] for p in info["parameters"]] for name, info in endpoints.items()}
     assert names["/click"] == ["image", "points", "prompt", "drags", "strength", "frames", "seed", "loop", "backbone"]
     assert names["/pose"][:5] == ["image", "driving", "pose_file", "preset", "retarget"]
     assert {"audio", "driving", "head_motion", "blink_rate", "expression", "lip_scale"} <= set(names["/portrait"])
-    assert names["/outfit"][:3] == ["image", "garment", "category"]
+    assert names["/outfit"] == ["image", "garment", "category", "garment_mask", "person_mask", "animate", "driving",
+                                "pose_file", "frames", "seed", "backbone"]
+    assert names["/wobble"][:3] == ["image", "garment", "category"]
 
 
 def test_click_renders_points_and_drags(client):
@@ -184,13 +188,52 @@ def test_pose_follows_a_preset_a_driving_video_and_a_pose_file(client, tmp_path)
     assert frames_of(followed) == 6
 
 
+def read_rgb(path: str) -> np.ndarray:
+    import cv2
+
+    return cv2.imread(path, cv2.IMREAD_COLOR)[..., ::-1]
+
+
+def test_outfit_dresses_in_several_garments_as_stills_and_animates_one(client):
+    garments = [os.fspath(DrawnGarment(name)) for name in ("red_tshirt", "dress")]
+    stills = client.predict(image=upload(ASTRONAUT), garment=[upload(g) for g in garments], category="auto",
+                            api_name="/outfit")
+    assert [Path(p).name for p in stills] == ["outfit_astronaut_red_tshirt.png", "outfit_astronaut_dress.png"]
+    source = read_rgb(ASTRONAUT).astype(float)
+    chest = (slice(400, 470), slice(180, 330))  # the astronaut's white suit below the flag patch
+    red, dress = (read_rgb(p).astype(float) for p in stills)
+    for dressed in (red, dress):
+        assert dressed.shape == source.shape  # the photo's own size
+        assert np.abs(dressed[chest] - source[chest]).mean() > 40  # the suit is covered
+        assert np.abs(dressed[:60, :80] - source[:60, :80]).mean() < 3  # the background is not
+    assert red[chest][..., 0].mean() > red[chest][..., 1].mean() + 60  # the red t-shirt is red
+    assert np.abs(red[chest] - dress[chest]).mean() > 30  # and the dress is something else
+    clips = client.predict(image=upload(ASTRONAUT), garment=[upload(garments[0])], animate="sway", frames=6,
+                           api_name="/outfit")
+    assert len(clips) == 1 and frames_of(clips[0]) == 6
+
+
+def test_outfit_refuses_bad_garments_with_the_clis_messages(client, tmp_path):
+    import cv2
+
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((200, 200, 3), 255, np.uint8))
+    message = app_error(lambda: client.predict(image=upload(ASTRONAUT), garment=[upload(blank)], api_name="/outfit"))
+    assert message == "'blank.png': no garment found in the garment image (nothing stands out on its background)"
+    none = app_error(lambda: client.predict(image=upload(ASTRONAUT), garment=[], api_name="/outfit"))
+    assert none.startswith("no garment: upload a garment photo")
+    many = app_error(lambda: client.predict(image=upload(ASTRONAUT), garment=[upload(blank)] * (MAX_GARMENTS + 1),
+                                            api_name="/outfit"))
+    assert many.startswith(f"the demo dresses at most {MAX_GARMENTS} garments at once, got {MAX_GARMENTS + 1}")
+
+
 def test_a_mode_without_its_own_tab_gets_one_and_an_endpoint(server, client):
     clip = client.predict(image=upload(COFFEE), garment=upload(ASTRONAUT), category="dress", frames=7,
-                          api_name="/outfit")
+                          api_name="/wobble")
     assert frames_of(clip) == 7
-    message = app_error(lambda: client.predict(image=upload(COFFEE), frames=3, api_name="/outfit"))
-    assert message == "outfit mode needs --garment IMAGE"
-    assert '"outfit"' in httpx.get(server[1] + "config").text
+    message = app_error(lambda: client.predict(image=upload(COFFEE), frames=3, api_name="/wobble"))
+    assert message == "wobble mode needs --garment IMAGE"
+    assert '"wobble"' in httpx.get(server[1] + "config").text
 
 
 def tabs_and_endpoints(modes: dict) -> tuple[set[str], set[str]]:
@@ -204,11 +247,12 @@ def tabs_and_endpoints(modes: dict) -> tuple[set[str], set[str]]:
         app.close()
 
 
-def test_an_outfit_tab_only_when_an_outfit_mode_is_registered():
+def test_a_tab_and_an_endpoint_per_registered_mode():
     installed = load_modes()
+    assert {"click", "portrait", "pose", "outfit"} <= set(installed)
     without = {name: mode for name, mode in installed.items() if name != "outfit"}
-    assert tabs_and_endpoints(without) == ({"click", "portrait", "pose"}, {"click", "portrait", "pose"})
-    tabs, endpoints = tabs_and_endpoints(installed)  # whatever is installed, outfit included once it is
+    assert tabs_and_endpoints(without) == (set(without), set(without))
+    tabs, endpoints = tabs_and_endpoints(installed)
     assert tabs == endpoints == set(installed)
 
 
@@ -230,7 +274,7 @@ def test_bad_input_gets_the_clis_message_without_server_paths(client):
 
 def test_an_internal_error_shows_a_short_generic_message(client):
     message = app_error(lambda: client.predict(image=upload(COFFEE), garment=upload(COFFEE), category="lower",
-                                               api_name="/outfit"))
+                                               api_name="/wobble"))
     assert message == GENERIC_ERROR
     assert "secret" not in message and "Traceback" not in message
 
@@ -461,3 +505,37 @@ def test_browser_click_tab_upload_click_render(server, capsys):
     with capsys.disabled():
         print(f"\nprogress seen while rendering: {' '.join(progress_text.split())!r}")
         print(f"screenshot of the Click tab after rendering: {SCREENSHOT}")
+
+
+def test_browser_outfit_tab_gallery_garment_to_still_and_an_animated_example(server, capsys):
+    playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed "
+                                         "(`make browser` installs it)")
+    executable = chromium_path()
+    shot = SCREENSHOT.with_name("outfit_tab.png")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1300})
+            page.goto(server[1])
+            page.locator("#tab-outfit-button, button[role=tab]:has-text('Outfit')").first.click()
+            page.locator("#outfit-image input[type=file]").set_input_files(ASTRONAUT)
+            page.locator("#outfit-image img").first.wait_for(timeout=30_000)
+            page.locator("#outfit-garment-gallery button.thumbnail-item, #outfit-garment-gallery .thumbnail-item"
+                         ).nth(1).click()  # the red t-shirt
+            page.wait_for_function("document.querySelector('#outfit-garments').innerText.includes('red_tshirt')",
+                                   timeout=30_000)
+            page.locator("#outfit-run").click()
+            page.locator("#outfit-results img").first.wait_for(timeout=90_000)
+            page.wait_for_function("[...document.querySelectorAll('#outfit-results img')]"
+                                   ".some(img => img.complete && img.naturalWidth === 512)", timeout=30_000)
+            page.screenshot(path=str(shot), full_page=True)
+            assert not page.locator("#outfit-video").is_visible()  # no player for stills
+            page.get_by_text("astronaut sways in green").click()  # an example runs at once, animated
+            page.wait_for_function("document.querySelector('#outfit-video video')?.readyState >= 1", timeout=90_000)
+            duration = page.evaluate("document.querySelector('#outfit-video video').duration")
+            assert abs(duration - 48 / 25) < 0.1
+            page.screenshot(path=str(shot.with_name("outfit_tab_animated.png")), full_page=True)
+        finally:
+            browser.close()
+    with capsys.disabled():
+        print(f"\nscreenshots of the Outfit tab after dressing: {shot} and {shot.with_name('outfit_tab_animated.png')}")

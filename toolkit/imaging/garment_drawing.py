@@ -120,16 +120,18 @@ DRAWINGS = {
 class DrawnGarment(os.PathLike):
     """The path of a garment drawn by this module, written (to the temporary folder) when first used.
 
-    Lets an example name a garment file without shipping one: `Path(DrawnGarment("red_tshirt"))`.
+    Lets an example name a garment file without shipping one: `Path(DrawnGarment("red_tshirt"))`;
+    `folder` puts it somewhere of the caller's (the web demo keeps its own in its work folder).
     """
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, folder: str | os.PathLike | None = None) -> None:
         if name not in DRAWINGS:
             raise ValueError(f"unknown drawing '{name}'; known: {', '.join(DRAWINGS)}")
         self.name = name
+        self.folder = Path(folder) if folder is not None else None
 
     def __fspath__(self) -> str:
-        folder = Path(tempfile.gettempdir()) / "image-animate-toolkit-garments"
+        folder = self.folder or Path(tempfile.gettempdir()) / "image-animate-toolkit-garments"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{self.name}.png"
         if not path.exists():
