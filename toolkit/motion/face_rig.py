@@ -49,18 +49,28 @@ class FaceFrame:
         return (vectors[..., :1] * self.x_axis + vectors[..., 1:2] * self.y_axis) * self.scale
 
 
+def eye_line(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(..., 2) right-to-left outer eye corner vector and its length (...,), of (..., 478, 2+) landmarks."""
+    points = np.asarray(points, np.float64)
+    axis = points[..., fl.LEFT_EYE_OUTER, :2] - points[..., fl.RIGHT_EYE_OUTER, :2]
+    return axis, np.linalg.norm(axis, axis=-1)
+
+
+def chin_axis(points: np.ndarray) -> np.ndarray:
+    """(..., 2) unit vector towards the chin (the eye line turned 90 degrees) of (..., 478, 2+) landmarks."""
+    axis, length = eye_line(points)
+    axis = axis / length[..., None]
+    return np.stack([-axis[..., 1], axis[..., 0]], axis=-1)
+
+
 def face_frame(points: np.ndarray) -> FaceFrame:
     """The frame of a face from its landmarks (outer eye corners give the axis and scale)."""
     points = np.asarray(points, np.float64)
-    right_eye, left_eye = points[fl.RIGHT_EYE_OUTER, :2], points[fl.LEFT_EYE_OUTER, :2]
-    axis = left_eye - right_eye
-    scale = float(np.hypot(*axis))
+    axis, scale = eye_line(points)
     if scale < 1e-6:
         raise ValueError("the eye corners coincide: not a face")
-    x_axis = axis / scale
-    y_axis = np.array([-x_axis[1], x_axis[0]])
     origin = points[list(fl.FACE_OVAL), :2].mean(axis=0)
-    return FaceFrame(origin, x_axis, y_axis, scale)
+    return FaceFrame(origin, axis / scale, chin_axis(points), float(scale))
 
 
 def _gaussian(distance: np.ndarray, sigma: float) -> np.ndarray:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from toolkit.motion.face_rig import chin_axis
 from toolkit.perception import face_landmarks as fl
 
 PAINT_GAP = 0.34  # face units: how far open the mouth is in the painted layout
@@ -28,14 +29,6 @@ def lip_columns(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Matched (n, 2) upper and lower inner-lip points, corner to corner."""
     points = np.asarray(points, np.float64)
     return points[..., list(fl.UPPER_LIP_INNER), :2], points[..., list(fl.LOWER_LIP_INNER), :2]
-
-
-def down_axis(points: np.ndarray) -> np.ndarray:
-    """(..., 2) unit vector towards the chin, from the eye line of (..., 478, 2+) landmarks."""
-    points = np.asarray(points, np.float64)
-    axis = points[..., fl.LEFT_EYE_OUTER, :2] - points[..., fl.RIGHT_EYE_OUTER, :2]
-    axis = axis / np.linalg.norm(axis, axis=-1, keepdims=True)
-    return np.stack([-axis[..., 1], axis[..., 0]], axis=-1)
 
 
 def interior_rows(upper: np.ndarray, lower: np.ndarray, down: np.ndarray, unit: float) -> np.ndarray:
@@ -61,7 +54,7 @@ def interior_rows(upper: np.ndarray, lower: np.ndarray, down: np.ndarray, unit: 
 def painted_layout(points: np.ndarray, unit: float) -> np.ndarray:
     """(ROWS, n, 2) rows of a wide-open mouth hanging from the source's upper lip."""
     upper, _ = lip_columns(points)
-    down = down_axis(points)
+    down = chin_axis(points)
     lateral = np.linspace(-1.0, 1.0, len(upper))
     opening = PAINT_GAP * unit * np.sqrt(np.clip(1.0 - lateral**2, 0.0, 1.0))
     lower = upper + opening[:, None] * down
@@ -173,6 +166,6 @@ def interior_region(size: tuple[int, int], layout: np.ndarray) -> np.ndarray:
 def interior_tracks(landmark_tracks: np.ndarray, unit: float) -> np.ndarray:
     """(ROWS * n, T, 2) interior points following (T, 478, 2) animated landmarks."""
     upper, lower = lip_columns(landmark_tracks)
-    rows = interior_rows(upper, lower, down_axis(landmark_tracks), unit)  # (T, ROWS, n, 2)
+    rows = interior_rows(upper, lower, chin_axis(landmark_tracks), unit)  # (T, ROWS, n, 2)
     frames = rows.shape[0]
     return rows.reshape(frames, -1, 2).transpose(1, 0, 2)
