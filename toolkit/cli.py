@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_options(sub, mode.options_class)
         sub.set_defaults(mode=mode)
     add_demo_command(commands, common)
+    add_weights_command(commands, common)
     return parser
 
 
@@ -68,6 +69,13 @@ def add_demo_command(commands, common: argparse.ArgumentParser) -> None:
     demo = commands.add_parser("demo", help=summary, description=summary, parents=[common])
     add_options(demo, DemoSettings)
     demo.set_defaults(mode=None)
+
+
+def add_weights_command(commands, common: argparse.ArgumentParser) -> None:
+    """`animate weights list | fetch | verify | path`: the registry of checkpoints and their cache."""
+    from weights.cli import add_weights_command as add
+
+    add(commands, common)
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -92,6 +100,10 @@ def run(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "demo":
         return run_demo(args)
+    if args.command == "weights":
+        from weights.cli import run_weights
+
+        return run_weights(args)
     options = options_from_args(args.mode.options_class, args)
     writer = getattr(args.mode, "write", None)  # a mode whose output is not always a clip (outfit: stills)
     if writer is not None:
