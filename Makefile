@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_click.py
 	$(PY) bench/bench_pose.py
 	$(PY) bench/bench_portrait.py
+	$(PY) bench/bench_diffusion.py
 
 clean:
 	rm -rf out .pytest_cache

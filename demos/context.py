@@ -9,7 +9,6 @@ import gradio as gr
 
 from demos.jobs import JobRunner
 from demos.settings import DemoSettings
-from toolkit.backbones import backbone_names
 
 # UI-only events are hidden from the API and not callable by clients.
 UI_ONLY: dict[str, Any] = {"api_visibility": "private"}
@@ -34,12 +33,19 @@ class DemoContext:
         return {"concurrency_id": PREVIEW_GROUP, "concurrency_limit": self.settings.concurrency, **UI_ONLY, **extra}
 
 
+def usable_backbones() -> list[str]:
+    """warp, then each diffusion backbone whose weights are on this machine (none can be fetched from the page)."""
+    from toolkit.diffusion.registry import MODELS
+    from weights.manager import is_present
+
+    return ["warp"] + [name for name, spec in sorted(MODELS.items()) if is_present(spec.checkpoint)]
+
+
 def backbone_dropdown(**extra: Any) -> gr.Dropdown:
-    """The rendering backbone, warp first and chosen."""
-    names = backbone_names()
-    choices = ["warp"] + [name for name in names if name != "warp"]
-    return gr.Dropdown(choices, value="warp", label="Backbone",
-                       info="warp: fast, needs no weights", **extra)
+    """The rendering backbone, warp first and chosen; diffusion backbones only where their weights are."""
+    return gr.Dropdown(usable_backbones(), value="warp", label="Backbone",
+                       info="warp: fast, needs no weights; diffusion backbones appear once `animate weights "
+                            "fetch` has their weights", **extra)
 
 
 def frames_slider(max_frames: int, value: int, *, natural: str | None = None, **extra: Any) -> gr.Slider:

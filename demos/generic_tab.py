@@ -29,6 +29,10 @@ from toolkit.options import RenderOptions
 
 FILE_HEIGHT = 110  # px: a compact drop area, so a mode with many file options still fits a page
 SKIPPED = {"max_side", "contact_sheet", "export_pose", "backbone", "frames", "seed", "fps"}
+# the diffusion backbones' knobs are left to the command line: the page renders with their defaults
+SKIPPED |= {"steps", "guidance", "size", "refine_strength", "free_background", "window", "overlap", "weights",
+            "caption", "device", "dtype", "cpu_offload", "vae_tiling", "vae_slicing", "decode_chunk", "attention",
+            "compile"}
 
 
 @dataclasses.dataclass(frozen=True)

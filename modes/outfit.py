@@ -23,7 +23,7 @@ import numpy as np
 from toolkit.errors import InputError
 from toolkit.motion.plan import MotionPlan
 from toolkit.motion.presets import PRESETS
-from toolkit.options import RenderOptions, option
+from toolkit.options import RenderOptions, option, shared_render_options
 
 log = logging.getLogger(__name__)
 
@@ -162,9 +162,8 @@ def pose_options(options: OutfitOptions):
     """Pose mode's options for animating the dressed photo."""
     from modes.pose import PoseOptions
 
-    return PoseOptions(frames=options.frames, fps=options.fps, seed=options.seed, loop=options.loop,
-                       max_side=options.max_side, backbone=options.backbone, contact_sheet=options.contact_sheet,
-                       driving=options.driving, pose_file=options.pose_file, preset=options.animate)
+    return PoseOptions(**shared_render_options(options), driving=options.driving, pose_file=options.pose_file,
+                       preset=options.animate)
 
 
 def to_stderr(message: str) -> None:
@@ -290,5 +289,5 @@ class OutfitMode:
         dressed = np.ascontiguousarray(crop_to_even(dressed))
         plan = PoseMode().plan(dressed, settings)
         render_plan(dressed, plan, output, backbone=options.backbone, seed=options.seed, contact_sheet=sheet,
-                    progress=progress)
+                    progress=progress, options=options)
         return output

@@ -539,3 +539,15 @@ def test_browser_outfit_tab_gallery_garment_to_still_and_an_animated_example(ser
             browser.close()
     with capsys.disabled():
         print(f"\nscreenshots of the Outfit tab after dressing: {shot} and {shot.with_name('outfit_tab_animated.png')}")
+
+
+def test_backbone_choices_are_warp_and_the_diffusion_models_whose_weights_are_here(monkeypatch):
+    import weights.manager
+    from demos.context import usable_backbones
+    from toolkit.diffusion.registry import MODELS
+
+    monkeypatch.setattr(weights.manager, "is_present", lambda name: False)
+    assert usable_backbones() == ["warp"]
+    present = MODELS["svd_xt"].checkpoint
+    monkeypatch.setattr(weights.manager, "is_present", lambda name: name == present)
+    assert usable_backbones() == ["warp", "svd_xt"]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterator, Protocol
+from typing import Any, Callable, Iterator, Protocol
 
 import numpy as np
 
-from toolkit.errors import InputError
 from toolkit.motion.plan import MotionPlan
 
 Progress = Callable[[int, int], None]
@@ -21,23 +20,39 @@ class Backbone(Protocol):
                progress: Progress | None = None) -> Iterator[np.ndarray]: ...
 
 
-def _warp() -> Backbone:
+def _warp(options: Any = None) -> Backbone:
     from toolkit.warp.renderer import WarpBackbone
 
     return WarpBackbone()
 
 
-BACKBONES: dict[str, Callable[[], Backbone]] = {"warp": _warp}
+BACKBONES: dict[str, Callable[[Any], Backbone]] = {"warp": _warp}
 
 
 def backbone_names() -> list[str]:
-    return sorted(BACKBONES)
+    """Every name --backbone accepts (each diffusion model also takes a ':tiny' suffix)."""
+    from toolkit.diffusion.registry import model_names
+
+    return sorted(BACKBONES) + model_names()
 
 
-def get_backbone(name: str) -> Backbone:
-    """A backbone instance by name; an unknown name is an InputError listing the known ones."""
-    try:
-        factory = BACKBONES[name]
-    except KeyError:
-        raise InputError(f"unknown backbone '{name}'; known backbones: {', '.join(backbone_names())}") from None
-    return factory()
+def check_backbone(name: str) -> None:
+    """Raise one InputError listing the known backbones when `name` is not one."""
+    if name in BACKBONES:
+        return
+    from toolkit.diffusion.registry import check_name
+
+    check_name(name, backbone_names())
+
+
+def get_backbone(name: str, options: Any = None) -> Backbone:
+    """A backbone instance by name, set up from render options (diffusion knobs); unknown names are InputErrors."""
+    check_backbone(name)
+    if name in BACKBONES:
+        return BACKBONES[name](options)
+    from toolkit.diffusion.backbone import DiffusionBackbone
+    from toolkit.diffusion.registry import parse_name
+    from toolkit.diffusion.settings import settings_from
+
+    spec, tiny = parse_name(name)
+    return DiffusionBackbone(spec, tiny=tiny, settings=settings_from(options))

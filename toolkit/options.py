@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from toolkit.diffusion.settings import ATTENTION_BACKENDS, DTYPES
 from toolkit.errors import InputError
 
 
@@ -48,6 +49,21 @@ def parse_drag(text: str) -> tuple[tuple[float, float], tuple[float, float]]:
         raise InputError(f"bad drag '{text}': expected X0,Y0:X1,Y1 in pixels, e.g. 100,200:300,200") from None
 
 
+def parse_size(text: str) -> tuple[int, int]:
+    """'WxH' -> (width, height)."""
+    match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
+    if not match:
+        raise InputError(f"bad size '{text}': expected WxH in pixels, e.g. 1024x576")
+    return int(match.group(1)), int(match.group(2))
+
+
+def backbone_choices() -> list[str]:
+    """Every --backbone value: warp, each diffusion model and its ':tiny' variant."""
+    from toolkit.diffusion.registry import MODELS, TINY
+
+    return ["warp"] + [variant for name in sorted(MODELS) for variant in (name, f"{name}:{TINY}")]
+
+
 DEFAULT_FRAMES = 48
 DEFAULT_FPS = 25.0
 MAX_FRAMES = 100_000
@@ -64,8 +80,40 @@ class RenderOptions:
     seed: int = option(0, help="random seed: the same inputs and seed give the same frames", metavar="S")
     loop: bool = option(False, help="make the last frame lead back into the first")
     max_side: int = option(1024, help="downscale inputs whose longer side exceeds this many pixels", metavar="PX")
-    backbone: str = option("warp", help="rendering backbone", choices=["warp"])
+    backbone: str = option("warp", help="rendering backbone: warp, or a diffusion model svd, svd_xt, wan, "
+                           "wan_720p, wan2.2 (add :tiny for tiny random weights that render noise, for tests)",
+                           metavar="NAME",
+                           choices=backbone_choices())
     contact_sheet: Path | None = option(None, help="also save a PNG contact sheet of frames here", metavar="PNG")
+    # diffusion backbones only (the warp backbone ignores these)
+    steps: int | None = option(None, help="diffusion: denoising steps (default: the model's)", metavar="N")
+    guidance: float | None = option(None, help="diffusion: classifier-free guidance scale (default: the model's)",
+                                    metavar="G")
+    size: tuple[int, int] | None = option(None, help="diffusion: size the model renders at, multiples of 16 (default: "
+                                          "the model's native area at the image's aspect; 64x64 for :tiny)",
+                                          parse=parse_size, metavar="WxH")
+    refine_strength: float = option(0.6, help="diffusion: how much the model may change the warp draft, 0 (keep "
+                                    "the draft) to 1 (ignore it)", metavar="0..1")
+    free_background: bool = option(False, help="diffusion: let the model change pixels outside the moving regions")
+    window: int | None = option(None, help="diffusion: frames per window for long clips (default: the model's "
+                                "clip length)", metavar="N")
+    overlap: int | None = option(None, help="diffusion: frames neighbouring windows share, at most half the window "
+                                 "(default: a quarter)", metavar="N")
+    weights: str | None = option(None, help="diffusion: local diffusers folder or hub id to load instead of the "
+                                 "registry's checkpoint", metavar="PATH_OR_ID")
+    caption: str | None = option(None, help="diffusion: what the video shows, for text-conditioned models (wan)",
+                                 metavar="TEXT")
+    device: str = option("auto", help="diffusion: torch device, e.g. cuda, cuda:1, mps, cpu", metavar="DEV")
+    dtype: str = option("auto", help="diffusion: weight precision (auto: float16/bfloat16 on a GPU, float32 on "
+                        "a CPU)", choices=list(DTYPES))
+    cpu_offload: bool = option(False, help="diffusion: keep models on the CPU, moving each to the GPU when used")
+    vae_tiling: bool = option(False, help="diffusion: decode in tiles (less memory for large sizes)")
+    vae_slicing: bool = option(False, help="diffusion: encode and decode one item at a time")
+    decode_chunk: int | None = option(None, help="diffusion: frames decoded at once by SVD's VAE (default: all)",
+                                      metavar="N")
+    attention: str = option("default", help="diffusion: attention backend: native, flash, flex, sage, xformers or "
+                            "_native_math/_flash/_efficient/_cudnn", choices=list(ATTENTION_BACKENDS), metavar="NAME")
+    compile: bool = option(False, help="diffusion: torch.compile the denoiser (slow first run)")
 
     def clip_length(self, natural: int | None = None) -> int:
         """Frames to render: --frames, else the driving input's length, else the default."""
@@ -85,6 +133,30 @@ class RenderOptions:
             raise InputError(f"--fps must be between 0 and 240, got {self.fps:g}")
         if self.max_side < 16:
             raise InputError(f"--max-side must be at least 16, got {self.max_side}")
+        self.validate_backbone()
+
+    def validate_backbone(self) -> None:
+        """Raise InputError for a backbone or diffusion setting no render can use."""
+        from toolkit.backbones import check_backbone
+
+        check_backbone(self.backbone)
+        for flag, value, low in (("--steps", self.steps, 1), ("--window", self.window, 2),
+                                 ("--overlap", self.overlap, 0), ("--decode-chunk", self.decode_chunk, 1)):
+            if value is not None and value < low:
+                raise InputError(f"{flag} must be at least {low}, got {value}")
+        if self.window is not None and self.overlap is not None and self.overlap > self.window // 2:
+            raise InputError(f"--overlap must be at most half of --window, got {self.overlap} and {self.window}")
+        if self.guidance is not None and self.guidance < 0:
+            raise InputError(f"--guidance must not be negative, got {self.guidance:g}")
+        if not 0.0 <= self.refine_strength <= 1.0:
+            raise InputError(f"--refine-strength must be between 0 and 1, got {self.refine_strength:g}")
+        if self.size is not None and (min(self.size) < 16 or self.size[0] % 16 or self.size[1] % 16):
+            raise InputError(f"--size must be multiples of 16 of at least 16x16, got {self.size[0]}x{self.size[1]}")
+
+
+def shared_render_options(options: RenderOptions) -> dict[str, Any]:
+    """The RenderOptions fields of any mode's options, to hand on to another mode's options."""
+    return {f.name: getattr(options, f.name) for f in dataclasses.fields(RenderOptions)}
 
 
 def _flag(f: dataclasses.Field) -> str:

@@ -58,7 +58,7 @@ def render(mode: Mode | str, image_path: str | Path, output: str | Path, options
     if options.contact_sheet is not None:
         check_output_folder(Path(options.contact_sheet))
     options.validate()
-    backbone = get_backbone(options.backbone)
+    backbone = get_backbone(options.backbone, options)
     loaded = load_image(image_path, options.max_side)
     try:
         plan = mode.plan(loaded.rgb, options, scale=loaded.scale)
@@ -72,12 +72,13 @@ def render(mode: Mode | str, image_path: str | Path, output: str | Path, options
 
 
 def render_plan(image: np.ndarray, plan: MotionPlan, output: str | Path, *, backbone: str = "warp", seed: int = 0,
-                contact_sheet: str | Path | None = None, progress: Progress | None = None) -> RenderResult:
-    """Render a ready-made plan (for callers that build their own MotionPlan)."""
+                contact_sheet: str | Path | None = None, progress: Progress | None = None,
+                options: Any = None) -> RenderResult:
+    """Render a ready-made plan (for callers that build their own MotionPlan); `options` set up the backbone."""
     output = Path(output)
     output_kind(output)
     check_output_folder(output)
-    frames = get_backbone(backbone).render(image, plan, seed=seed, progress=progress)
+    frames = get_backbone(backbone, options).render(image, plan, seed=seed, progress=progress)
     sheet = Path(contact_sheet) if contact_sheet else None
     count = write_frames(frames, output, plan, sheet)
     return RenderResult(output, count, plan.size, plan.fps, sheet)

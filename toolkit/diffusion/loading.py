@@ -1,0 +1,120 @@
+"""Build a diffusers pipeline for a model spec (tiny random, local folder or hub id) and apply runtime switches."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from toolkit.diffusion.registry import ModelSpec
+from toolkit.diffusion.settings import DiffusionSettings
+from toolkit.errors import InputError
+
+log = logging.getLogger(__name__)
+
+_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+
+
+def pick_device(name: str) -> torch.device:
+    """'auto' is the first GPU (CUDA, then Apple MPS), else the CPU."""
+    if name != "auto":
+        try:
+            return torch.device(name)
+        except RuntimeError:
+            raise InputError(f"--device: '{name}' is not a torch device (try cuda, cuda:1, mps or cpu)") from None
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def pick_dtype(name: str, spec: ModelSpec, device: torch.device) -> torch.dtype:
+    """'auto' is float32 on a CPU, else what the model's authors run it in (SVD float16, Wan bfloat16)."""
+    if name != "auto":
+        return _DTYPES[name]
+    if device.type == "cpu":
+        return torch.float32
+    return torch.bfloat16 if spec.family == "wan" else torch.float16
+
+
+def weights_folder(spec: ModelSpec, settings: DiffusionSettings) -> Path:
+    """The local diffusers folder of a model (--weights overrides the registry), never downloading."""
+    try:
+        from weights.manager import model_folder
+    except ImportError:
+        path = Path(settings.weights or "")
+        if settings.weights and (path / "model_index.json").is_file():
+            return path
+        raise InputError(f"backbone '{spec.name}' needs its weights, and this installation has no weights "
+                         "manager: pass --weights with a local diffusers folder") from None
+    return model_folder(settings.weights or spec.checkpoint)
+
+
+def build_pipeline(spec: ModelSpec, settings: DiffusionSettings, *, tiny: bool = False,
+                   folder: Path | None = None) -> tuple[Any, dict[str, Any], torch.device]:
+    """(pipeline, extra call arguments, device it computes on): the spec's pipeline with the switches applied."""
+    import diffusers
+
+    device = pick_device(settings.device)
+    dtype = pick_dtype(settings.dtype, spec, device)
+    pipeline_class = getattr(diffusers, spec.pipeline)
+    extra: dict[str, Any] = {}
+    if tiny:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing below may reach the hub
+        components = spec.tiny(0)
+        if spec.family == "wan":
+            from toolkit.diffusion.tiny import tiny_text_embeddings
+
+            positive, negative = tiny_text_embeddings(components["text_encoder"])
+            extra = {"prompt_embeds": positive, "negative_prompt_embeds": negative}
+        pipe = pipeline_class(**components)
+        if dtype != torch.float32:
+            pipe.to(dtype=dtype)
+    else:
+        folder = folder or weights_folder(spec, settings)
+        torch_dtype: Any = dtype
+        if spec.family == "wan":  # Wan's authors keep the VAE and the image encoder in float32
+            torch_dtype = {"default": dtype, "vae": torch.float32, "image_encoder": torch.float32}
+        log.info("loading %s from %s (%s on %s)", spec.name, folder, dtype, device)
+        pipe = pipeline_class.from_pretrained(folder, torch_dtype=torch_dtype, local_files_only=True)
+    pipe.set_progress_bar_config(disable=True)
+    apply_switches(pipe, settings, device)
+    return pipe, extra, device
+
+
+def denoisers(pipe: Any) -> list[torch.nn.Module]:
+    """The pipeline's denoising networks (UNet or transformers)."""
+    return [module for name in ("unet", "transformer", "transformer_2")
+            if (module := getattr(pipe, name, None)) is not None]
+
+
+def apply_switches(pipe: Any, settings: DiffusionSettings, device: torch.device) -> None:
+    """Device placement and the opt-in memory and speed helpers diffusers offers."""
+    if settings.cpu_offload:
+        if device.type == "cpu":
+            raise InputError("--cpu-offload needs a GPU device (--device cuda)")
+        pipe.enable_model_cpu_offload(device=device)
+    else:
+        pipe.to(device)
+    vae = pipe.vae
+    for flag, wanted, method in (("--vae-tiling", settings.vae_tiling, "enable_tiling"),
+                                 ("--vae-slicing", settings.vae_slicing, "enable_slicing")):
+        if not wanted:
+            continue
+        try:
+            getattr(vae, method)()
+        except (AttributeError, NotImplementedError):
+            log.warning("%s: %s cannot do this; ignored (SVD: use --decode-chunk)", flag, type(vae).__name__)
+    if settings.attention != "default":
+        for module in denoisers(pipe):
+            try:
+                module.set_attention_backend(settings.attention)
+            except (ValueError, RuntimeError, ImportError, NotImplementedError) as exc:
+                raise InputError(f"--attention {settings.attention}: {exc}") from None
+    if settings.compile:
+        for module in denoisers(pipe):
+            module.compile()
