@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from toolkit.errors import InputError
+from toolkit.imaging.edge_matte import clean_edge
 from toolkit.imaging.fill import FillOptions, fill_hole
 from toolkit.motion import skeleton as sk
 from toolkit.motion.plan import MotionPlan
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 # Back to front: the body (torso, head and legs as one mesh, so a skirt stretches rather
 # than tears where the legs meet it), then the arms in front of it.
 PART_ORDER = ("body", "left_arm", "right_arm")
+EDGE_BAND = 3  # px: how deep into an arm its edge may hold colours of what is beside it
+ARM_EDGE_GROW = 1  # px: an arm's cleaned mask already holds its edge (see toolkit.imaging.edge_matte)
 
 
 @dataclass
@@ -176,13 +179,17 @@ class PoseMode:
         body_texture, labels["body"] = torso_behind_arms(image, labels, source, options.seed)
         labels["body"] = np.maximum(labels["body"], labels.pop("legs"))
         labels.pop("in_front", None)
-        tracks, owners, regions, meshes, textures = [], [], [], {}, {}
+        tracks, owners, regions, meshes, textures, edge_grow = [], [], [], {}, {}, {}
         for name in PART_ORDER:
             mesh = part_mesh(labels[name], spacing, cover, PARTS[name], source, sharpness=0.1 * size, part=name)
             if mesh is None or len(mesh.triangles) == 0:
                 continue
             if name == "body":
                 textures[len(regions)] = body_texture
+            else:  # an arm's edge without the wall's or the torso's colours mixed in
+                cleaned, textures[len(regions)] = clean_edge(image, labels[name], EDGE_BAND)
+                labels[name] = np.where(cleaned, labels[name], 0.0).astype(np.float32)
+                edge_grow[len(regions)] = ARM_EDGE_GROW
             meshes[len(regions)] = mesh.triangles
             tracks.append(skinned_tracks(mesh, source, targets))
             owners.append(np.full(len(mesh.points), len(regions)))
@@ -190,7 +197,7 @@ class PoseMode:
         log.info("pose: %d parts, %d control points, %d frames", len(regions), sum(map(len, owners)), len(targets))
         return MotionPlan(np.concatenate(tracks), np.concatenate(owners), np.stack(regions), fps,
                           extras={"target_poses": targets}, meshes=meshes, textures=textures,
-                          edge_feather=feather)
+                          edge_feather=feather, edge_grow=edge_grow, folds_behind=True)
 
     def export_pose(self, options: PoseOptions, output: Path) -> Path:
         """Write the poses of options.export_pose (a video) to output as our JSON."""

@@ -39,6 +39,7 @@ class OutlineOptions:
     edge_weight: float = 2.0
     silhouette_bonus: float = 2.0  # for ending exactly at the silhouette's edge
     width_penalty: float = 1.0  # per px beyond the width measured on the other side
+    shoulder_share: float = 0.3  # of the upper arm, from the shoulder: where its side towards the torso is thinner
     smoothness: float = 0.15  # per px of change between neighbouring points
 
 
@@ -125,6 +126,23 @@ def best_boundary(energy: np.ndarray, max_jump: int, smoothness: float) -> np.nd
     for n in range(rows - 1, 0, -1):
         path[n - 1] = back[n, path[n]]
     return path
+
+
+def towards_torso_limit(points: np.ndarray, normals: np.ndarray, joints: np.ndarray, arm: str, measured: np.ndarray,
+                        options: OutlineOptions) -> np.ndarray:
+    """(N,) the farthest an arm reaches on one side: no limit, except on the side facing the torso
+    near the shoulder.  The shoulder landmark lies towards the inner edge of the arm, so there the
+    arm is thinner on its torso side than the width measured against the background; from a third
+    of it at the joint it widens to the full width a third of the way down the upper arm (without
+    this, a sleeve of the same colour as the top takes a slab of chest into the armpit)."""
+    shoulder, elbow = joints[sk.CHAINS[arm][0]], joints[sk.CHAINS[arm][1]]
+    length = max(float(np.linalg.norm(elbow - shoulder)), 1e-9)
+    along = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(points, axis=0), axis=1))]) / length
+    centre = sk.pelvis(joints) + 0.5 * (sk.neck(joints) - sk.pelvis(joints))
+    facing = np.sum(normals * (centre - points), axis=1) > 0
+    ramp = np.clip(along / options.shoulder_share, 0.0, 1.0)
+    limit = measured * (0.35 + 0.65 * ramp)
+    return np.where(facing & (along < options.shoulder_share), limit, np.inf)
 
 
 def arm_outline(lab: np.ndarray, ids: np.ndarray, silhouette: np.ndarray, joints: np.ndarray, arm: str,
@@ -214,6 +232,7 @@ def arm_outline(lab: np.ndarray, ids: np.ndarray, silhouette: np.ndarray, joints
         typical = float(np.median(other_edge[bounded])) if bounded.any() else 0.1 * scale
         measured = box_smooth(np.where(bounded, other_edge, typical).astype(np.float64), half)
         ceiling = np.where(edge <= reach, edge, measured + 0.01 * scale)
+        ceiling = np.minimum(ceiling, towards_torso_limit(points, side * normal, joints, arm, measured, options))
         at_edge = (edge[:, None] <= reach) & (np.abs(boundary - edge[:, None]) <= 1)
         energy = (taken - options.edge_weight * gradient - options.silhouette_bonus * at_edge
                   + options.width_penalty * np.maximum(0.0, boundary - ceiling[:, None]))

@@ -28,9 +28,19 @@ class MotionPlan:
     edge_feather:  width in pixels of the soft edge a moving region carries beyond its mask; None
                    lets the backbone choose.  Narrow edges suit parts that move over other parts
                    (a limb over the torso), wide ones objects moving over a background.
+    edge_grow:     optional pixels per region that its mask is grown by before its soft edge starts
+                   (what it takes of the anti-aliased rim around it when it moves); regions not named
+                   let the backbone choose.  A part whose mask and texture already hold its clean edge
+                   (a limb cut from a soft silhouette) keeps it small, so it carries no band of the
+                   wall behind it over the body.  What is behind the rim is filled all the same, and
+                   at rest the region shows the photo with its rim.
     fill_background: whether what lies behind the regions must be invented (a region that moves
                    away reveals it).  A plan whose regions are pinned at their borders and never
                    uncover anything (a face mesh anchored around the head) sets False and skips the fill.
+    folds_behind:  whether mesh triangles turned over since the first frame are drawn under the rest.
+                   A limb bent sharply folds its mesh at the joint: the turned-over triangles are the
+                   inside of the fold and show their texture mirrored, so they should only fill gaps;
+                   with triangles ordered root to tip, the part further down the limb covers the crook.
     """
 
     tracks: np.ndarray
@@ -41,7 +51,9 @@ class MotionPlan:
     meshes: dict[int, np.ndarray] = field(default_factory=dict)
     textures: dict[int, np.ndarray] = field(default_factory=dict)
     edge_feather: float | None = None
+    edge_grow: dict[int, int] = field(default_factory=dict)
     fill_background: bool = True
+    folds_behind: bool = False
 
     def __post_init__(self) -> None:
         self.tracks = np.asarray(self.tracks, dtype=np.float32)

@@ -175,16 +175,31 @@ def outline_labels(silhouette: np.ndarray, joints: np.ndarray, image: np.ndarray
     depth = max(1, int(0.04 * scale))
     within_torso = cv2.erode(within_torso, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * depth + 1,) * 2)).astype(bool)
     arms, fronts, body_colours = {}, {}, {}
+    torso_far = (within_torso[::coarse, ::coarse] & small_inside & (near["left_arm"] >= 0.12 * scale)
+                 & (near["right_arm"] >= 0.12 * scale))  # the torso's own colours, away from both arms
+    torso_counts = np.bincount(small_ids[torso_far], minlength=len(centres)).astype(np.float64)
+    torso_p = (torso_counts + 1.0) / (torso_counts.sum() + len(centres))
     for arm, other in zip(ARMS, ARMS[::-1]):
         surely_not = small_inside & below_neck & (near[arm] >= 0.25 * scale) & (near[other] >= 0.12 * scale)
         body_colours[arm] = np.bincount(small_ids[surely_not], minlength=len(centres)).astype(np.float64)
         arms[arm], fronts[arm] = arm_outline(smooth, ids, silhouette, joints, arm, body_colours[arm], clear_of_body,
                                              within_torso)
+        own = np.bincount(ids[arms[arm]], minlength=len(centres)).astype(np.float64)
+        own_p = (own + 1.0) / (own.sum() + len(centres))
+        unclear = (own_p < 2.0 * torso_p)[ids]  # a colour the torso has as much as the arm
+        arms[arm] &= ~(upper_arm_in_torso(joints, arm, (height, width)) & unclear)
     for arm in ARMS:  # fingers reach past the outline's end; they are in front where the hand is
         hand = hand_pixels(ids, inside, joints, arm, arms[arm], body_colours[arm])
         if (fronts[arm] & hand).sum() > 0.5 * max(int((arms[arm] & hand).sum()), 1):
             fronts[arm] |= hand
         arms[arm] |= hand
+    walls = wall_by_hand(image, inside, joints, "left_arm", arms["left_arm"])
+    walls |= wall_by_hand(image, inside, joints, "right_arm", arms["right_arm"])
+    if walls.any():  # not the person at all: neither part takes them, and they never move
+        inside = inside & ~walls
+        silhouette = np.where(walls, 0.0, silhouette)
+        for arm in ARMS:
+            arms[arm] &= ~walls
     both = arms["left_arm"] & arms["right_arm"]
     if both.any():  # where the outlines overlap (clasped hands), the nearer arm's bones win
         py, px = np.nonzero(both)
@@ -268,6 +283,46 @@ def hand_pixels(ids: np.ndarray, inside: np.ndarray, joints: np.ndarray, arm: st
     return result
 
 
+def wall_by_hand(image: np.ndarray, inside: np.ndarray, joints: np.ndarray, arm: str, outline: np.ndarray) -> np.ndarray:
+    """Boolean (H, W): pixels of an arm's outline near its hand that are the wall behind, seen
+    through the gap between the hand and the hip or between fingers (the silhouette spans such
+    gaps).  They are in the colour of the wall just outside the silhouette there, and far from
+    the hand's own colour; moved with the hand, they would be a patch of wall floating on the body.
+    """
+    height, width = inside.shape
+    scale = float(sk.torso_size(joints))
+    points = joints[list(HAND_POINTS[arm])]
+    centre = points.mean(0)
+    radius = int(1.5 * float(np.linalg.norm(points - points[0], axis=1).max()) + 0.12 * scale)
+    x0, y0 = max(0, int(centre[0]) - radius), max(0, int(centre[1]) - radius)
+    x1, y1 = min(width, int(centre[0]) + radius + 1), min(height, int(centre[1]) + radius + 1)
+    result = np.zeros((height, width), bool)
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return result
+    window = (slice(y0, y1), slice(x0, x1))
+    colours = cv2.GaussianBlur(image[window], (0, 0), 1.0).astype(np.float32)
+    reach = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * max(2, int(0.03 * scale)) + 1,) * 2)
+    local_inside = inside[window].astype(np.uint8)
+    ring = cv2.dilate(local_inside, reach).astype(bool) & ~local_inside.astype(bool)
+    own = cv2.erode(outline[window].astype(np.uint8), reach).astype(bool)
+    if ring.sum() < 30 or own.sum() < 30:
+        return result
+    ys, xs = np.nonzero(ring)
+    if np.hypot(xs + x0 - centre[0], ys + y0 - centre[1]).min() > 0.5 * radius:
+        return result  # a hand in front of the body, away from its outline: no wall shows beside it
+    wall = np.median(colours[ring], axis=0)
+    spread = np.median(np.linalg.norm(colours[ring] - wall, axis=-1))
+    hand = np.median(colours[own], axis=0)
+    if np.linalg.norm(hand - wall) < 40.0:  # a hand the colour of the wall: nothing to tell apart
+        return result
+    to_wall = np.linalg.norm(colours - wall, axis=-1)
+    to_hand = np.linalg.norm(colours - hand, axis=-1)
+    candidates = outline[window] & (to_wall < max(12.0, 3.0 * float(spread))) & (to_wall < 0.4 * to_hand)
+    opening = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
+    result[window] = cv2.morphologyEx(candidates.astype(np.uint8), cv2.MORPH_OPEN, opening).astype(bool)
+    return result
+
+
 def polyline_distance(points: np.ndarray, polyline: np.ndarray) -> np.ndarray:
     """Distance of points (..., 2) to a polyline (K, 2)."""
     return np.min([segment_distance(points, polyline[i], polyline[i + 1]) for i in range(len(polyline) - 1)], axis=0)
@@ -328,6 +383,26 @@ def without_crumbs(mask: np.ndarray, share: float = 0.01) -> np.ndarray:
     areas[0] = 0
     keep = np.flatnonzero(areas >= share * areas.max())
     return np.isin(components, keep)
+
+
+def upper_arm_in_torso(joints: np.ndarray, arm: str, shape: tuple[int, int]) -> np.ndarray:
+    """Boolean (H, W): inside the shoulder-hip quadrilateral and nearer the upper arm's bone than the
+    forearm's.  Where colour cannot tell a sleeve from the top beside it, an upper arm is taken
+    to hang beside the torso, not in it: the shoulder landmark lies at the arm's inner edge, so
+    an outline would otherwise take a slab of chest with the arm."""
+    height, width = shape
+    quad = np.zeros((height, width), np.uint8)
+    cv2.fillConvexPoly(quad, np.round(joints[[sk.LEFT_SHOULDER, sk.RIGHT_SHOULDER, sk.RIGHT_HIP, sk.LEFT_HIP]]
+                                      ).astype(np.int32), 1)
+    ys, xs = np.nonzero(quad)
+    result = np.zeros((height, width), bool)
+    if len(xs) == 0:
+        return result
+    where = np.stack([xs, ys], -1).astype(np.float64)
+    shoulder, elbow, wrist = joints[list(sk.CHAINS[arm])]
+    upper = segment_distance(where, shoulder, elbow) < segment_distance(where, elbow, wrist)
+    result[ys[upper], xs[upper]] = True
+    return result
 
 
 def reattach_slivers(body: np.ndarray, arms: dict[str, np.ndarray], allowed: np.ndarray, scale: float) -> np.ndarray:
@@ -467,7 +542,19 @@ def part_mesh(mask: np.ndarray, spacing: float, cover: float, bones: tuple[str, 
     cy = np.clip(np.round(centre[:, 1]).astype(int), 0, h - 1)
     good = (longest <= 2.0 * spacing) & (outside[cy, cx] <= cover + spacing)
     weights = skin_weights(points, joints, bones, sharpness, part)
-    return PartMesh(points, tri[good], weights, bend_pivots(points, weights, joints))
+    return PartMesh(points, distal_last(tri[good], weights), weights, bend_pivots(points, weights, joints))
+
+
+# How far down its limb each skinning bone is: a forearm folded against its upper arm lies over it.
+CHAIN_DEPTH = np.array([{"torso": 0, "head": 0}.get(name, 2 if name.endswith(("forearm", "shin")) else 1)
+                        for name in SKIN_BONES], np.float64)
+
+
+def distal_last(triangles: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Triangles ordered from the root of the limb to its tip, so that where a bent limb overlaps
+    itself (a forearm folded over the upper arm) the part further down is drawn on top."""
+    depth = (weights @ CHAIN_DEPTH)[triangles].mean(axis=1)
+    return triangles[np.argsort(depth, kind="stable")]
 
 
 def anchor_segments(joints: np.ndarray, part: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -499,12 +586,13 @@ def hip_sharpness(points: np.ndarray, joints: np.ndarray, base: float) -> np.nda
 def shoulder_sharpness(points: np.ndarray, joints: np.ndarray, arm: str, base: float) -> np.ndarray:
     """(P,) blending width along an arm: 0.3 x `base` at the shoulder, so that a raised arm
     turns about it nearly rigidly (a wide blend with the torso there leaves a slab of sleeve
-    turned halfway), widening to `base` from the middle of the upper arm on, so the elbow
-    bends smoothly."""
+    turned halfway), widening to 0.6 x `base` from the middle of the upper arm on: the elbow
+    still bends smoothly, and a forearm folding hard does not drag the upper arm's sleeve
+    round with it (a blend as wide as `base` twisted a raised upper arm into a ribbon)."""
     shoulder, elbow, _ = joints[list(sk.CHAINS[arm])]
     bone = elbow - shoulder
     along = np.clip((points - shoulder) @ bone / max(float(bone @ bone), 1e-9) / 0.5, 0.0, 1.0)
-    return base * (0.3 + 0.7 * along * along * (3.0 - 2.0 * along))
+    return base * (0.3 + 0.3 * along * along * (3.0 - 2.0 * along))
 
 
 def skin_weights(points: np.ndarray, joints: np.ndarray, bones: tuple[str, ...], sharpness: float,

@@ -178,7 +178,8 @@ def triangle_inverse_affines(rest: np.ndarray, current: np.ndarray, triangles: n
 
 
 def rasterize_backward_map(
-    rest: np.ndarray, current: np.ndarray, triangles: np.ndarray, box: tuple[int, int, int, int], step: int = 1
+    rest: np.ndarray, current: np.ndarray, triangles: np.ndarray, box: tuple[int, int, int, int], step: int = 1,
+    folds_behind: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Exact backward map of a piecewise-affine mesh inside box = (x0, y0, x1, y1).
 
@@ -187,8 +188,11 @@ def rasterize_backward_map(
     the map is computed on every step-th pixel and interpolated between (it is piecewise
     linear, so only triangle edges lose a little accuracy), and the coverage becomes a soft
     edge about step pixels wide, so the mesh's outline (a mouth opening, a limb) is smooth
-    rather than stair-stepped.  Returns (map_x, map_y, covered): covered is bool for step 1
-    and a float32 share in [0, 1] otherwise; uncovered pixels map to themselves.
+    rather than stair-stepped.  With folds_behind, triangles turned over since rest (the inside
+    of a fold, such as the crook of a sharply bent elbow) are drawn first, under all the others,
+    so they only fill what nothing else covers.  Returns (map_x, map_y,
+    covered): covered is bool for step 1 and a float32 share in [0, 1] otherwise; uncovered
+    pixels map to themselves.
     """
     x0, y0, x1, y1 = box
     width, height = x1 - x0, y1 - y0
@@ -196,8 +200,14 @@ def rasterize_backward_map(
     owner = np.full((rows, cols), -1, np.int32)
     moved = np.asarray(current, np.float64)[triangles]
     corners = np.round((moved - (x0, y0)) * (16.0 / step)).astype(np.int32)
-    area = 0.5 * np.abs(np.cross(moved[:, 1] - moved[:, 0], moved[:, 2] - moved[:, 0]))
-    for index in np.flatnonzero(area > 1e-3):  # a squeezed-flat triangle would still draw its line
+    signed = 0.5 * np.cross(moved[:, 1] - moved[:, 0], moved[:, 2] - moved[:, 0])
+    order = np.flatnonzero(np.abs(signed) > 1e-3)  # a squeezed-flat triangle would still draw its line
+    if folds_behind:  # a triangle turned over (the inside of a fold) shows its texture mirrored:
+        still = np.asarray(rest, np.float64)[triangles]  # it only fills what no other triangle covers
+        turned = np.sign(signed[order]) != np.sign(np.cross(still[order, 1] - still[order, 0],
+                                                             still[order, 2] - still[order, 0]))
+        order = np.concatenate([order[turned], order[~turned]])
+    for index in order:
         cv2.fillConvexPoly(owner, corners[index], int(index), lineType=cv2.LINE_8, shift=4)
     if step > 1:  # close the one-cell gaps that thin slivers leave at a coarse step
         owner = _grow_owner(owner)

@@ -55,6 +55,7 @@ class Layer:
     triangles: np.ndarray | None = None
     texture: np.ndarray | None = None
     mesh_points: np.ndarray | None = None  # indices of the points the mesh uses
+    rest_alpha: np.ndarray | None = None  # at rest, the source over this alpha (a region with its own edge)
 
 
 @dataclass
@@ -65,6 +66,7 @@ class Scene:
     background: np.ndarray
     layers: list[Layer]
     grid: CoarseGrid
+    folds_behind: bool = False
 
 
 def prepare_scene(image: np.ndarray, plan: MotionPlan, options: WarpOptions, seed: int = 0) -> Scene:
@@ -78,29 +80,33 @@ def prepare_scene(image: np.ndarray, plan: MotionPlan, options: WarpOptions, see
     nodes = grid.positions().reshape(-1, 2)
 
     grow = max(2, int(round(0.004 * np.hypot(width, height))))
-    cores = [hard_region(mask, grow) for mask in plan.regions]
+    # the background is filled as far as the anti-aliased rims reach, whatever a layer carries
+    filled = [hard_region(mask, grow) for mask in plan.regions]
     hole = np.zeros((height, width), bool)
-    for core in cores:
+    for core in filled:
         hole |= core
     background = fill_hole(image, hole, seed=seed) if hole.any() and plan.fill_background else image.copy()
 
     layers = []
-    for region in range(len(cores)):
-        core = cores[region]
+    for region in range(len(filled)):
+        own_edge = region in plan.edge_grow
+        core = hard_region(plan.regions[region], plan.edge_grow[region]) if own_edge else filled[region]
         point_ids = plan.region_points(int(region))
         if not core.any() or len(point_ids) == 0:
             continue
         alpha = layer_alpha(core, feather)
-        box = bounding_box(alpha > 0)
+        # a layer with a narrower edge gives back the photo's own rim while it is at rest
+        rest_alpha = layer_alpha(filled[region], feather) if own_edge else None
+        box = bounding_box((alpha > 0) | (rest_alpha > 0) if own_edge else alpha > 0)
         triangles = plan.meshes.get(int(region))
         texture = plan.textures.get(int(region))
         if triangles is not None:
             triangles = np.asarray(triangles, np.int64)
-            layers.append(Layer(alpha, box, point_ids, None, triangles, texture, np.unique(triangles)))
+            layers.append(Layer(alpha, box, point_ids, None, triangles, texture, np.unique(triangles), rest_alpha))
         else:
             weights = barycentric_weights(plan.tracks[point_ids, 0], nodes)
-            layers.append(Layer(alpha, box, point_ids, weights, None, texture))
-    return Scene(image, background, layers, grid)
+            layers.append(Layer(alpha, box, point_ids, weights, None, texture, rest_alpha=rest_alpha))
+    return Scene(image, background, layers, grid, plan.folds_behind)
 
 
 def _reach_edges(layer: Layer, box: tuple[float, float, float, float], size: tuple[int, int]) -> tuple[int, int, int, int] | None:
@@ -172,16 +178,23 @@ def composite_mesh_layer(frame: np.ndarray, scene: Scene, layer: Layer, rest: np
         return
     if np.abs(current - rest).max() < 1e-3:  # at rest: the layer is its own texture
         x0, y0, x1, y1 = box
+        if layer.rest_alpha is not None:  # ... or the photo, with its rim, for a layer with its own edge
+            _blend(frame, box, scene.source[y0:y1, x0:x1], layer.rest_alpha[y0:y1, x0:x1])
+            return
         texture = scene.source if layer.texture is None else layer.texture
         _blend(frame, box, texture[y0:y1, x0:x1], layer.alpha[y0:y1, x0:x1])
         return
-    map_x, map_y, covered = rasterize_backward_map(rest, current, layer.triangles, box, step=2)
+    map_x, map_y, covered = rasterize_backward_map(rest, current, layer.triangles, box, step=2,
+                                                   folds_behind=scene.folds_behind)
     moved, alpha = _sample(scene, layer, map_x, map_y)
     _blend(frame, box, moved, alpha * covered)
 
 
 def render_frame(scene: Scene, plan: MotionPlan, index: int, options: WarpOptions) -> np.ndarray:
-    """One output frame of the plan."""
+    """One output frame of the plan; a frame in which nothing has moved is the source image itself
+    (layers' textures and clean edges only matter once they move)."""
+    if np.abs(plan.tracks[:, index] - plan.tracks[:, 0]).max(initial=0.0) < 1e-3:
+        return scene.source.copy()
     frame = scene.background.copy()
     for layer in scene.layers:
         rest = plan.tracks[layer.point_ids, 0]

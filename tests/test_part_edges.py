@@ -1,0 +1,120 @@
+"""How moving parts keep clean edges: edge colours without the wall's, folds drawn under the rest
+of a limb, the limb's tip on top, narrow edges that still give back the photo at rest, and
+part splits that keep chest and wall out of an arm."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from tests.test_skeleton import standing_pose
+from toolkit.imaging.edge_matte import clean_edge, part_share
+from toolkit.motion import skeleton as sk
+from toolkit.motion.plan import MotionPlan
+from toolkit.motion.skinning import SKIN_BONES, distal_last, upper_arm_in_torso, wall_by_hand
+from toolkit.warp.field import rasterize_backward_map
+from toolkit.warp.renderer import WarpBackbone
+
+DARK, WALL = np.array([30, 30, 30]), np.array([230, 230, 225])
+
+
+def soft_disc(size: int = 80, radius: float = 20.0) -> tuple[np.ndarray, np.ndarray]:
+    """A dark disc on a light wall with a 3 px anti-aliased edge, and its soft mask."""
+    yy, xx = np.mgrid[:size, :size]
+    share = np.clip(radius + 1.5 - np.hypot(xx - size / 2, yy - size / 2), 0.0, 3.0) / 3.0
+    image = (share[..., None] * DARK + (1 - share[..., None]) * WALL).round().astype(np.uint8)
+    return image, share.astype(np.float32)
+
+
+def test_part_share_reads_a_blend_of_inside_and_outside():
+    inside, outside = np.array([[0.0, 0, 0]] * 3), np.array([[200.0, 200, 200]] * 3)
+    share, telling = part_share(np.array([[50.0, 50, 50], [200, 200, 200], [0, 0, 0]]), inside, outside)
+    assert np.allclose(share, [0.75, 0.0, 1.0]) and telling.all()
+    _, same = part_share(np.array([[10.0, 10, 10]]), np.array([[10.0, 10, 10]]), np.array([[12.0, 10, 10]]))
+    assert not same.any()  # a part the colour of what is beside it: nothing to tell
+
+
+def test_clean_edge_drops_wall_pixels_and_paints_the_edge_in_the_parts_colour():
+    image, share = soft_disc()
+    mask = (share > 0).astype(np.float32)  # a generous cut: the whole soft rim, mostly wall at its outside
+    cleaned, texture = clean_edge(image, mask, band=3)
+    assert cleaned.sum() < (mask > 0.5).sum() and (cleaned <= (mask > 0.5)).all()
+    assert cleaned[share > 0.9].all() and not cleaned[(share > 0) & (share < 0.3)].any()
+    rim = cleaned & (share < 0.95)
+    assert rim.any() and np.abs(texture[rim].astype(int) - DARK).max() < 25  # no light halo left on the part
+    far = cv2.distanceTransform((share == 0).astype(np.uint8), cv2.DIST_L2, 3) > 5
+    assert np.array_equal(texture[far], image[far])  # the rest of the photo is untouched
+    flat = np.full((80, 80, 3), 120, np.uint8)  # a part the colour of its surroundings keeps its cut and colours
+    same, untouched = clean_edge(flat, mask, band=3)
+    assert np.array_equal(same, mask > 0.5) and np.array_equal(untouched, flat)
+
+
+def test_triangles_are_drawn_from_the_root_of_the_limb_to_its_tip():
+    weights = np.zeros((6, len(SKIN_BONES)))
+    upper, forearm = SKIN_BONES.index("left_upper_arm"), SKIN_BONES.index("left_forearm")
+    weights[:3, forearm] = 1.0  # points 0-2 ride on the forearm, 3-5 on the upper arm
+    weights[3:, upper] = 1.0
+    ordered = distal_last(np.array([[0, 1, 2], [3, 4, 5], [0, 3, 4]]), weights)
+    assert ordered.tolist() == [[3, 4, 5], [0, 3, 4], [0, 1, 2]]
+
+
+def test_a_turned_over_triangle_is_drawn_under_the_others():
+    rest = np.array([[10, 10], [40, 10], [10, 40], [40, 40], [70, 10]], float)
+    triangles = np.array([[0, 1, 2], [1, 3, 4]])
+    current = rest.copy()
+    current[4] = (5, 25)  # the second triangle folds back over the first
+    # in this order the fold is drawn last, so it would cover the first triangle where they overlap
+    _, _, covered = rasterize_backward_map(rest, current, triangles, (0, 0, 80, 80))
+    map_x, _, _ = rasterize_backward_map(rest, current, triangles, (0, 0, 80, 80), folds_behind=True)
+    naive_x, _, _ = rasterize_backward_map(rest, current, triangles, (0, 0, 80, 80))
+    x, y = 16, 22  # inside both triangles: the unturned one must win
+    a = np.linalg.solve(np.c_[current[triangles[0]], np.ones(3)].T, np.array([x, y, 1.0]))
+    assert covered[y, x] and abs(map_x[y, x] - a @ rest[triangles[0], 0]) < 1e-3
+    assert abs(naive_x[y, x] - a @ rest[triangles[0], 0]) > 1.0  # without it, the fold shows on top
+
+
+def test_a_still_frame_is_the_photo_even_where_a_part_has_its_own_narrow_edge(checker_image, disc_mask):
+    rest = np.stack(np.meshgrid(np.linspace(80, 176, 5), np.linspace(80, 176, 5)), -1).reshape(-1, 2)
+    moves = np.concatenate([np.zeros(4), np.linspace(0, 20, 4)])
+    tracks = rest[:, None, :] + np.stack([moves, np.zeros(8)], -1)[None]
+    texture = np.zeros_like(checker_image)  # a texture that would show at once if it were used at rest
+    plan = MotionPlan(tracks, np.zeros(len(rest), int), disc_mask[None], textures={0: texture},
+                      edge_grow={0: 1}, folds_behind=True)
+    frames = list(WarpBackbone().render(checker_image, plan))
+    assert all(np.array_equal(frame, checker_image) for frame in frames[:4])
+    assert not np.array_equal(frames[-1], checker_image)
+
+
+def test_an_upper_arm_does_not_reach_into_the_torso():
+    joints = standing_pose()
+    inside = upper_arm_in_torso(joints, "left_arm", (500, 400))
+    shoulder, elbow = joints[sk.LEFT_SHOULDER], joints[sk.LEFT_ELBOW]
+    within = tuple(int(v) for v in (shoulder + elbow) / 2 + (sk.neck(joints) - shoulder) * 0.3)
+    assert inside[within[1], within[0]]  # the chest beside the upper arm
+    assert not inside[int(elbow[1]) + 60, int(elbow[0]) + 60]  # well outside the torso
+    joints[sk.LEFT_WRIST] = (205, 250)  # a forearm folded across the belly stays the arm's
+    across = upper_arm_in_torso(joints, "left_arm", (500, 400))
+    assert across[within[1], within[0]] and not across[246, 215]
+
+
+def test_the_wall_seen_between_a_hand_and_the_hip_is_not_part_of_the_arm():
+    joints = standing_pose()
+    height, width = 500, 400
+    image = np.full((height, width, 3), WALL, np.uint8)
+    inside = np.zeros((height, width), bool)
+    inside[40:480, 140:260] = True  # the body
+    hand = joints[list((sk.LEFT_WRIST, 17, 19, 21))].mean(0).astype(int)
+    arm = np.zeros((height, width), bool)
+    arm[hand[1] - 30:hand[1] + 30, 255:275] = True  # a hand hanging just beside the body's edge
+    inside |= arm
+    image[inside] = (200, 160, 140)
+    gap = np.zeros((height, width), bool)
+    gap[hand[1] - 10:hand[1] + 10, 255:265] = True  # wall between fingers and hip, inside the silhouette
+    image[gap] = WALL
+    joints[[sk.LEFT_WRIST, 17, 19, 21]] = (265, hand[1] - 20), (262, hand[1] + 20), (268, hand[1] + 22), (265, hand[1] + 10)
+    walls = wall_by_hand(image, inside, joints, "left_arm", arm)
+    middle_of_gap = cv2.erode(gap.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)  # blurred edges aside
+    assert walls[middle_of_gap].all() and not walls[arm & ~gap].any()
+    middle = joints.copy()  # the same hand in front of the body, far from its outline: nothing is wall
+    middle[[sk.LEFT_WRIST, 17, 19, 21]] -= (60, 0)
+    assert not wall_by_hand(image, inside, middle, "left_arm", arm).any()
