@@ -136,6 +136,18 @@ def test_real_weights_missing_is_an_input_error_before_any_work(tmp_path):
         get_backbone("svd", RenderOptions(backbone="svd", weights=str(tmp_path / "nowhere")))
 
 
+def test_a_folder_of_fp16_weight_files_is_loaded_as_that_variant(tmp_path):
+    from toolkit.diffusion.loading import weights_variant
+
+    (tmp_path / "unet").mkdir()
+    (tmp_path / "scheduler").mkdir()
+    (tmp_path / "scheduler" / "scheduler_config.json").write_text("{}")
+    (tmp_path / "unet" / "diffusion_pytorch_model.fp16.safetensors").write_bytes(b"")
+    assert weights_variant(tmp_path) == "fp16"  # what `animate weights fetch svd` downloads
+    (tmp_path / "unet" / "diffusion_pytorch_model.safetensors").write_bytes(b"")
+    assert weights_variant(tmp_path) is None  # full-precision files present: load those
+
+
 def test_cpu_offload_without_a_gpu_is_an_input_error():
     backbone = get_backbone("wan:tiny", RenderOptions(backbone="wan:tiny", cpu_offload=True, device="cpu"))
     with pytest.raises(InputError, match="--cpu-offload"):

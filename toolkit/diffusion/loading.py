@@ -54,6 +54,20 @@ def weights_folder(spec: ModelSpec, settings: DiffusionSettings) -> Path:
     return model_folder(settings.weights or spec.checkpoint)
 
 
+def weights_variant(folder: Path) -> str | None:
+    """The diffusers variant a folder's weights are saved as ("fp16" for unet/*.fp16.safetensors
+    and no plain file beside them, as the weights manager fetches SVD), else None."""
+    for component in sorted(Path(folder).iterdir()) if Path(folder).is_dir() else ():
+        if not component.is_dir():
+            continue
+        files = [f.name for f in component.iterdir()]
+        marked = [name for name in files if ".fp16." in name and name.endswith((".safetensors", ".bin"))]
+        plain = [name for name in files if name.endswith((".safetensors", ".bin")) and ".fp16." not in name]
+        if marked and not plain:
+            return "fp16"
+    return None
+
+
 def build_pipeline(spec: ModelSpec, settings: DiffusionSettings, *, tiny: bool = False,
                    folder: Path | None = None) -> tuple[Any, dict[str, Any], torch.device]:
     """(pipeline, extra call arguments, device it computes on): the spec's pipeline with the switches applied."""
@@ -79,8 +93,11 @@ def build_pipeline(spec: ModelSpec, settings: DiffusionSettings, *, tiny: bool =
         torch_dtype: Any = dtype
         if spec.family == "wan":  # Wan's authors keep the VAE and the image encoder in float32
             torch_dtype = {"default": dtype, "vae": torch.float32, "image_encoder": torch.float32}
-        log.info("loading %s from %s (%s on %s)", spec.name, folder, dtype, device)
-        pipe = pipeline_class.from_pretrained(folder, torch_dtype=torch_dtype, local_files_only=True)
+        variant = weights_variant(folder)
+        log.info("loading %s from %s (%s on %s%s)", spec.name, folder, dtype, device,
+                 f", {variant} files" if variant else "")
+        pipe = pipeline_class.from_pretrained(folder, torch_dtype=torch_dtype, local_files_only=True,
+                                              **({"variant": variant} if variant else {}))
     pipe.set_progress_bar_config(disable=True)
     apply_switches(pipe, settings, device)
     return pipe, extra, device
