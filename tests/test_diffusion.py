@@ -136,6 +136,22 @@ def test_real_weights_missing_is_an_input_error_before_any_work(tmp_path):
         get_backbone("svd", RenderOptions(backbone="svd", weights=str(tmp_path / "nowhere")))
 
 
+def test_a_saved_diffusers_folder_loads_through_the_real_weights_path(tmp_path, scene):
+    """`--weights FOLDER` on the non-tiny backbone: from_pretrained offline, fp16 files as the variant."""
+    from diffusers import StableVideoDiffusionPipeline
+
+    from toolkit.diffusion.tiny import tiny_svd_components
+
+    StableVideoDiffusionPipeline(**tiny_svd_components(0)).save_pretrained(tmp_path / "svd", variant="fp16")
+    assert not list((tmp_path / "svd" / "unet").glob("diffusion_pytorch_model.safetensors"))
+    image, disc = scene
+    plan = make_plan(disc, 3)
+    settings = DiffusionSettings(weights=str(tmp_path / "svd"), size=(64, 64), steps=2)
+    loaded = DiffusionBackbone(MODELS["svd"], settings=settings)
+    built = DiffusionBackbone(MODELS["svd"], tiny=True, settings=DiffusionSettings(size=(64, 64), steps=2))
+    assert np.array_equal(render(loaded, image, plan, seed=1), render(built, image, plan, seed=1))
+
+
 def test_a_folder_of_fp16_weight_files_is_loaded_as_that_variant(tmp_path):
     from toolkit.diffusion.loading import weights_variant
 
