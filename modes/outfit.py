@@ -229,8 +229,7 @@ class OutfitMode:
                                 options.max_side)[0]
         dressed = self.dress_array(image, garment, options)
         plan = PoseMode().plan(dressed, pose_options(options), scale=scale)
-        for region in range(len(plan.regions)):  # every part is drawn from the dressed photo
-            plan.textures.setdefault(region, dressed)
+        plan.source = dressed  # every part, and what is filled in behind them, comes from the dressed photo
         return plan
 
     def write(self, image: Path, output: Path, options: OutfitOptions, progress: Progress | None = None,

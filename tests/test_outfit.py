@@ -320,6 +320,26 @@ def test_an_animated_preview_moves_the_dressed_photo(tmp_path, astronaut):
     assert all(delta_e(lab_mean(f, torso[: f.shape[0], : f.shape[1]]), green) < 20 for f in frames)
 
 
+def test_the_python_api_animates_the_dressed_photo_from_its_first_frame(tmp_path, astronaut):
+    """toolkit.render with outfit mode (the plan path, as `make example` runs it) starts from the
+    dressed still, arms and all, not from the undressed photo it was given."""
+    from modes.outfit import OutfitOptions
+    from toolkit.media.images import load_image
+    from toolkit.media.video_reader import iter_video_frames
+    from toolkit.pipeline import render
+
+    rgb, _, _, _ = astronaut
+    person = write_rgb(tmp_path / "person.png", rgb)
+    garment = write_rgb(tmp_path / "shirt.png", draw.draw_tshirt(colour=(30, 110, 60), band=None,
+                                                                 long_sleeves=True))
+    assert run_cli([person, "--garment", garment, "-o", tmp_path / "still.png"]) == 0
+    still = load_image(tmp_path / "still.png").rgb
+    render("outfit", person, tmp_path / "clip.mp4", OutfitOptions(garment=[garment], animate="sway", frames=4))
+    first = next(iter(iter_video_frames(tmp_path / "clip.mp4")))
+    assert np.abs(first.astype(int) - still[: first.shape[0], : first.shape[1]]).mean() < 3  # H.264 aside
+    assert np.abs(first.astype(int) - rgb[: first.shape[0], : first.shape[1]]).mean() > 10
+
+
 def test_a_person_mask_chooses_the_clothing_to_replace(astronaut):
     rgb, person, _, _ = astronaut
     mask = np.zeros(rgb.shape[:2], bool)

@@ -73,7 +73,7 @@ def test_a_turned_over_triangle_is_drawn_under_the_others():
     assert abs(naive_x[y, x] - a @ rest[triangles[0], 0]) > 1.0  # without it, the fold shows on top
 
 
-def test_a_still_frame_is_the_photo_even_where_a_part_has_its_own_narrow_edge(checker_image, disc_mask):
+def test_a_part_with_its_own_narrow_edge_gives_back_the_photo_while_at_rest(checker_image, disc_mask):
     rest = np.stack(np.meshgrid(np.linspace(80, 176, 5), np.linspace(80, 176, 5)), -1).reshape(-1, 2)
     moves = np.concatenate([np.zeros(4), np.linspace(0, 20, 4)])
     tracks = rest[:, None, :] + np.stack([moves, np.zeros(8)], -1)[None]

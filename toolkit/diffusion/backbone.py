@@ -154,6 +154,7 @@ class DiffusionBackbone:
     def render(self, image: np.ndarray, plan: MotionPlan, *, seed: int = 0,
                progress: Progress | None = None) -> Iterator[np.ndarray]:
         """Yield the plan's frames one by one, uint8 RGB at the plan's size."""
+        image = image if plan.source is None else plan.source
         strength = self.settings.refine_strength
         frames: Iterator[np.ndarray]
         if strength <= 0.0:

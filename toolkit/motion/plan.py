@@ -37,6 +37,8 @@ class MotionPlan:
     fill_background: whether what lies behind the regions must be invented (a region that moves
                    away reveals it).  A plan whose regions are pinned at their borders and never
                    uncover anything (a face mesh anchored around the head) sets False and skips the fill.
+    source:        optional image the plan was made from, when it is not the photo the backbone is
+                   given (outfit mode plans on the dressed photo): rendering starts from it.
     folds_behind:  whether mesh triangles turned over since the first frame are drawn under the rest.
                    A limb bent sharply folds its mesh at the joint: the turned-over triangles are the
                    inside of the fold and show their texture mirrored, so they should only fill gaps;
@@ -54,6 +56,7 @@ class MotionPlan:
     edge_grow: dict[int, int] = field(default_factory=dict)
     fill_background: bool = True
     folds_behind: bool = False
+    source: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.tracks = np.asarray(self.tracks, dtype=np.float32)
@@ -69,6 +72,8 @@ class MotionPlan:
             raise ValueError("point_region refers to a region that does not exist")
         if self.tracks.shape[1] < 1:
             raise ValueError("a plan needs at least one frame")
+        if self.source is not None and np.shape(self.source)[:2] != self.regions.shape[1:]:
+            raise ValueError(f"source must be {self.regions.shape[2]}x{self.regions.shape[1]}")
         for region, texture in self.textures.items():
             if np.shape(texture)[:2] != self.regions.shape[1:]:
                 raise ValueError(f"texture of region {region} must be {self.regions.shape[2]}x{self.regions.shape[1]}")

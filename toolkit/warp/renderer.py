@@ -152,6 +152,10 @@ def _sample(scene: Scene, layer: Layer, map_x: np.ndarray, map_y: np.ndarray) ->
 def composite_layer(frame: np.ndarray, scene: Scene, layer: Layer, rest: np.ndarray, current: np.ndarray, iterations: int) -> None:
     """Warp one layer by its control points' motion and composite it into frame in place."""
     height, width = frame.shape[:2]
+    if layer.rest_alpha is not None and np.abs(current - rest).max() < 1e-3:
+        x0, y0, x1, y1 = layer.alpha_box  # at rest, a layer with its own edge gives back the photo and its rim
+        _blend(frame, layer.alpha_box, scene.source[y0:y1, x0:x1], layer.rest_alpha[y0:y1, x0:x1])
+        return
     if layer.triangles is not None:
         composite_mesh_layer(frame, scene, layer, rest, current)
         return
@@ -178,9 +182,6 @@ def composite_mesh_layer(frame: np.ndarray, scene: Scene, layer: Layer, rest: np
         return
     if np.abs(current - rest).max() < 1e-3:  # at rest: the layer is its own texture
         x0, y0, x1, y1 = box
-        if layer.rest_alpha is not None:  # ... or the photo, with its rim, for a layer with its own edge
-            _blend(frame, box, scene.source[y0:y1, x0:x1], layer.rest_alpha[y0:y1, x0:x1])
-            return
         texture = scene.source if layer.texture is None else layer.texture
         _blend(frame, box, texture[y0:y1, x0:x1], layer.alpha[y0:y1, x0:x1])
         return
@@ -191,10 +192,7 @@ def composite_mesh_layer(frame: np.ndarray, scene: Scene, layer: Layer, rest: np
 
 
 def render_frame(scene: Scene, plan: MotionPlan, index: int, options: WarpOptions) -> np.ndarray:
-    """One output frame of the plan; a frame in which nothing has moved is the source image itself
-    (layers' textures and clean edges only matter once they move)."""
-    if np.abs(plan.tracks[:, index] - plan.tracks[:, 0]).max(initial=0.0) < 1e-3:
-        return scene.source.copy()
+    """One output frame of the plan."""
     frame = scene.background.copy()
     for layer in scene.layers:
         rest = plan.tracks[layer.point_ids, 0]
@@ -220,7 +218,7 @@ class WarpBackbone:
         progress: Progress | None = None,
     ) -> Iterator[np.ndarray]:
         """Yield the plan's frames one by one (a stream, never the whole clip)."""
-        scene = prepare_scene(image, plan, self.options, seed)
+        scene = prepare_scene(image if plan.source is None else plan.source, plan, self.options, seed)
         log.debug("warp: %d layers, %d frames", len(scene.layers), plan.n_frames)
         for index in range(plan.n_frames):
             yield render_frame(scene, plan, index, self.options)
