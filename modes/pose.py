@@ -113,6 +113,16 @@ def behind_arms_zone(labels: dict[str, np.ndarray], source: np.ndarray) -> np.nd
     return zone.astype(bool) | (in_front is not None and in_front > 0.5)
 
 
+def above_neck(joints: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Boolean (H, W): the side of the line through the neck, across the torso's axis, that the head is on."""
+    height, width = shape
+    neck, pelvis = sk.neck(joints), sk.pelvis(joints)
+    up = (neck - pelvis) / max(float(np.linalg.norm(neck - pelvis)), 1e-9)
+    ys, xs = np.mgrid[0:height, 0:width]
+    level = (xs - neck[0]) * up[0] + (ys - neck[1]) * up[1]
+    return level > 0.0
+
+
 def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: np.ndarray,
                       seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The body's texture with the arms painted out, and the body mask grown under the arms.
@@ -159,7 +169,7 @@ class PoseMode:
     epilog = "presets: " + ", ".join(PRESETS)
 
     def plan(self, image: np.ndarray, options: PoseOptions, *, scale: float = 1.0) -> MotionPlan:
-        from toolkit.perception.body import detect_body_and_mask
+        from toolkit.perception.body import detect_body_and_mask, grow_over_unlike_wall
 
         options.validate()
         body, silhouette = detect_body_and_mask(image)
@@ -168,10 +178,14 @@ class PoseMode:
         source = body.points.astype(np.float64)
         if silhouette.max() <= 0.5:
             raise InputError("no person found in the source image")
+        size = float(sk.torso_size(source))
+        # lace, earrings and strands the segmentation missed round the head move with it instead of
+        # staying behind (only there: lower down, hair tips and sleeves joined an arm and flew off with it)
+        silhouette = grow_over_unlike_wall(image, silhouette, max(2, int(0.08 * size)),
+                                           where=above_neck(source, silhouette.shape))
         targets, fps = target_poses(source, options)
         if len(targets) == 0:
             raise InputError("the driving input has no frames")
-        size = float(sk.torso_size(source))
         spacing = max(4.0, 0.1 * size)
         feather = 2.0
         cover = feather + 4.0

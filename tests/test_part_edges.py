@@ -118,3 +118,23 @@ def test_the_wall_seen_between_a_hand_and_the_hip_is_not_part_of_the_arm():
     middle = joints.copy()  # the same hand in front of the body, far from its outline: nothing is wall
     middle[[sk.LEFT_WRIST, 17, 19, 21]] -= (60, 0)
     assert not wall_by_hand(image, inside, middle, "left_arm", arm).any()
+
+
+def test_lace_the_segmentation_missed_joins_the_person_and_the_wall_does_not():
+    from toolkit.perception.body import grow_over_unlike_wall
+
+    height, width = 200, 200
+    yy, xx = np.mgrid[:height, :width]
+    image = np.dstack([180 + xx * 0.1, 170 + yy * 0.1, 160 + 0 * xx]).astype(np.uint8)  # a wall with a soft gradient
+    person = (xx - 100) ** 2 + (yy - 120) ** 2 < 50 ** 2
+    image[person] = (90, 60, 40)
+    lace = ((xx - 100) ** 2 + (yy - 120) ** 2 >= 50 ** 2) & ((xx - 100) ** 2 + (yy - 120) ** 2 < 56 ** 2) & (yy < 90)
+    image[lace] = (250, 250, 250)  # a white frill on top that the model left out
+    stray = (xx - 20) ** 2 + (yy - 20) ** 2 < 4 ** 2
+    image[stray] = (250, 250, 250)  # something white on the wall, away from the person
+    silhouette = person.astype(np.float32)
+    grown = grow_over_unlike_wall(image, silhouette, reach=10) > 0.5
+    assert grown[lace].mean() > 0.8 and grown[person].all()
+    assert not grown[stray].any()
+    wall = ~cv2.dilate((person | lace).astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+    assert grown[wall].mean() < 0.001  # the wall itself, gradient and all, stays out

@@ -107,6 +107,84 @@ def combine_person_masks(rgb: np.ndarray, pose_prob: np.ndarray, selfie_prob: np
     return soft_edge(kept, MASK_EDGE_SIGMA)
 
 
+def grow_over_unlike_wall(rgb: np.ndarray, silhouette: np.ndarray, reach: int, contrast: float = 3.0,
+                          where: np.ndarray | None = None) -> np.ndarray:
+    """The soft silhouette grown over what lies just outside it and does not look like the wall there.
+
+    Segmentation models miss thin light things at a person's edge (lace on a cap, an earring, a
+    loose strand): left out, they stay behind as ghosts when the person moves.  The wall's colour
+    is taken locally from a band further out; pixels within `reach` of the silhouette, joined to
+    it, that differ from the wall by more than `contrast` times the wall's own local variation
+    (and by 25 at least) join the person; `where` (bool, optional) limits where they may be.
+    """
+    hard = silhouette > 0.5
+    if reach < 1 or not hard.any() or hard.all():
+        return silhouette
+    distance = cv2.distanceTransform((~hard).astype(np.uint8), cv2.DIST_L2, 5)
+    zone = distance <= 5 * reach
+    if where is not None:
+        zone &= where
+    box = bounding_box_of(zone, margin=int(6 * reach))  # only round the part of the edge that may grow
+    if box is None:
+        return silhouette
+    y0, y1, x0, x1 = box
+    grown_part = _grow_in_box(rgb[y0:y1, x0:x1], hard[y0:y1, x0:x1], distance[y0:y1, x0:x1], reach, contrast,
+                              None if where is None else where[y0:y1, x0:x1])
+    if grown_part is None:
+        return silhouette
+    grown = hard.copy()
+    grown[y0:y1, x0:x1] |= grown_part
+    grown = cv2.morphologyEx(grown.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)).astype(bool)
+    return np.maximum(silhouette, soft_edge(grown, MASK_EDGE_SIGMA))
+
+
+def bounding_box_of(mask: np.ndarray, margin: int = 0) -> tuple[int, int, int, int] | None:
+    """(y0, y1, x0, x1) of a mask's pixels grown by margin and clipped, or None when it is empty."""
+    ys, xs = np.nonzero(mask)
+    if len(ys) == 0:
+        return None
+    height, width = mask.shape
+    return (max(0, ys.min() - margin), min(height, ys.max() + margin + 1),
+            max(0, xs.min() - margin), min(width, xs.max() + margin + 1))
+
+
+def wall_statistics(colours: np.ndarray, wall: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    """(H, W, 3) local mean colour of the `wall` pixels and (H, W) their local spread, Gaussian of
+    `sigma` px (computed at a coarser scale, as both vary slowly)."""
+    height, width = wall.shape
+    factor = max(1, int(sigma // 8))
+    small = (max(1, width // factor), max(1, height // factor))
+    weight = cv2.resize(wall.astype(np.float32), small, interpolation=cv2.INTER_AREA)
+    pixels = cv2.resize(colours * wall[..., None], small, interpolation=cv2.INTER_AREA)
+    squares = cv2.resize((colours ** 2).sum(-1) * wall, small, interpolation=cv2.INTER_AREA)
+    blur = max(1.0, sigma / factor)
+    total = np.maximum(cv2.GaussianBlur(weight, (0, 0), blur), 1e-6)
+    mean = cv2.GaussianBlur(pixels, (0, 0), blur) / total[..., None]
+    power = cv2.GaussianBlur(squares, (0, 0), blur) / total
+    spread = np.sqrt(np.maximum(power - (mean ** 2).sum(-1), 0.0))
+    return (cv2.resize(mean, (width, height), interpolation=cv2.INTER_LINEAR),
+            cv2.resize(spread, (width, height), interpolation=cv2.INTER_LINEAR))
+
+
+def _grow_in_box(rgb: np.ndarray, hard: np.ndarray, distance: np.ndarray, reach: int, contrast: float,
+                 where: np.ndarray | None) -> np.ndarray | None:
+    """grow_over_unlike_wall's additions inside one box (bool), or None when there are none."""
+    wall = (distance > 2 * reach) & (distance <= 5 * reach)
+    if wall.sum() < 100:
+        return None
+    colours = rgb.astype(np.float32)
+    local, spread = wall_statistics(colours, wall, 2.0 * reach)
+    near = (distance > 0) & (distance <= reach)
+    if where is not None:
+        near &= where
+    # unlike the wall by more than its own local variation: a plain wall lets lace in, a busy
+    # background (a flag behind a shoulder) does not
+    unlike = near & (np.linalg.norm(colours - local, axis=-1) > np.maximum(25.0, contrast * spread))
+    unlike = cv2.morphologyEx(unlike.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)).astype(bool)
+    extra = keep_touching(unlike | hard, hard) & unlike
+    return extra if extra.any() else None
+
+
 def snap_to_edges(prob: np.ndarray, rgb: np.ndarray) -> np.ndarray:
     """Guided-filter a low-resolution probability map with the image so its edges follow the image's."""
     height, width = prob.shape

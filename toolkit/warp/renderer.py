@@ -192,7 +192,10 @@ def composite_mesh_layer(frame: np.ndarray, scene: Scene, layer: Layer, rest: np
 
 
 def render_frame(scene: Scene, plan: MotionPlan, index: int, options: WarpOptions) -> np.ndarray:
-    """One output frame of the plan."""
+    """One output frame of the plan; one in which nothing has moved is the source itself (the
+    painted-in textures behind parts, and their cleaned edges, only matter once they move)."""
+    if np.abs(plan.tracks[:, index] - plan.tracks[:, 0]).max(initial=0.0) < 1e-3:
+        return scene.source.copy()
     frame = scene.background.copy()
     for layer in scene.layers:
         rest = plan.tracks[layer.point_ids, 0]
