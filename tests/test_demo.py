@@ -8,6 +8,7 @@ to show that a mode without a hand-made tab (a plugin's) still gets a tab and an
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -470,7 +471,9 @@ def chromium_path() -> str:
     pytest.skip("no chromium on this machine (`make browser` installs Debian's where apt-get is available)")
 
 
-def test_browser_click_tab_upload_click_render(server, capsys):
+@contextlib.contextmanager
+def browser_page(url: str, height: int):
+    """A page of Debian's chromium (through Playwright) open at the demo; skips where either is missing."""
     playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed "
                                          "(`make browser` installs it)")
     executable = chromium_path()
@@ -478,65 +481,61 @@ def test_browser_click_tab_upload_click_render(server, capsys):
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1100})
-            page.goto(server[1])
-            page.locator("#click-canvas input[type=file]").set_input_files(COFFEE)
-            # the upload handler replaces the upload with the working image (a PNG gradio names image.png)
-            page.wait_for_function("[...document.querySelectorAll('#click-canvas img')]"
-                                   ".some(img => img.src.endsWith('/image.png') && img.complete)", timeout=30_000)
-            box = page.locator("#click-canvas img").first.bounding_box()
-            page.mouse.click(box["x"] + box["width"] * 280 / 600, box["y"] + box["height"] * 150 / 400)
-            page.wait_for_function("document.querySelector('#click-points textarea').value !== ''",
-                                   timeout=30_000)
-            assert page.locator("#click-points textarea").input_value() == "280,150"
-            page.wait_for_timeout(1500)  # the region preview follows the marker
-            page.locator("#click-run").click()
-            # the progress bar over the player counts frames while the render runs
-            page.wait_for_function("(text => /\\d+\\/48 frames/.test(text) && text.includes('Rendering'))"
-                                   "(document.querySelector('#click-video').innerText)", timeout=60_000, polling=20)
-            progress_text = page.locator("#click-video").inner_text()
-            page.locator("#click-video video").wait_for(timeout=60_000)
-            page.wait_for_function("document.querySelector('#click-video video').readyState >= 1", timeout=30_000)
-            duration = page.evaluate("document.querySelector('#click-video video').duration")
-            assert abs(duration - 48 / 25) < 0.1
-            page.screenshot(path=str(SCREENSHOT), full_page=True)
+            page = browser.new_page(viewport={"width": 1400, "height": height})
+            page.goto(url)
+            yield page
         finally:
             browser.close()
+
+
+def test_browser_click_tab_upload_click_render(server, capsys):
+    with browser_page(server[1], 1100) as page:
+        page.locator("#click-canvas input[type=file]").set_input_files(COFFEE)
+        # the upload handler replaces the upload with the working image (a PNG gradio names image.png)
+        page.wait_for_function("[...document.querySelectorAll('#click-canvas img')]"
+                               ".some(img => img.src.endsWith('/image.png') && img.complete)", timeout=30_000)
+        box = page.locator("#click-canvas img").first.bounding_box()
+        page.mouse.click(box["x"] + box["width"] * 280 / 600, box["y"] + box["height"] * 150 / 400)
+        page.wait_for_function("document.querySelector('#click-points textarea').value !== ''",
+                               timeout=30_000)
+        assert page.locator("#click-points textarea").input_value() == "280,150"
+        page.wait_for_timeout(1500)  # the region preview follows the marker
+        page.locator("#click-run").click()
+        # the progress bar over the player counts frames while the render runs
+        page.wait_for_function("(text => /\\d+\\/48 frames/.test(text) && text.includes('Rendering'))"
+                               "(document.querySelector('#click-video').innerText)", timeout=60_000, polling=20)
+        progress_text = page.locator("#click-video").inner_text()
+        page.locator("#click-video video").wait_for(timeout=60_000)
+        page.wait_for_function("document.querySelector('#click-video video').readyState >= 1", timeout=30_000)
+        duration = page.evaluate("document.querySelector('#click-video video').duration")
+        assert abs(duration - 48 / 25) < 0.1
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
     with capsys.disabled():
         print(f"\nprogress seen while rendering: {' '.join(progress_text.split())!r}")
         print(f"screenshot of the Click tab after rendering: {SCREENSHOT}")
 
 
 def test_browser_outfit_tab_gallery_garment_to_still_and_an_animated_example(server, capsys):
-    playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed "
-                                         "(`make browser` installs it)")
-    executable = chromium_path()
     shot = SCREENSHOT.with_name("outfit_tab.png")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1300})
-            page.goto(server[1])
-            page.locator("#tab-outfit-button, button[role=tab]:has-text('Outfit')").first.click()
-            page.locator("#outfit-image input[type=file]").set_input_files(ASTRONAUT)
-            page.locator("#outfit-image img").first.wait_for(timeout=30_000)
-            page.locator("#outfit-garment-gallery button.thumbnail-item, #outfit-garment-gallery .thumbnail-item"
-                         ).nth(1).click()  # the red t-shirt
-            page.wait_for_function("document.querySelector('#outfit-garments').innerText.includes('red_tshirt')",
-                                   timeout=30_000)
-            page.locator("#outfit-run").click()
-            page.locator("#outfit-results img").first.wait_for(timeout=90_000)
-            page.wait_for_function("[...document.querySelectorAll('#outfit-results img')]"
-                                   ".some(img => img.complete && img.naturalWidth === 512)", timeout=30_000)
-            page.screenshot(path=str(shot), full_page=True)
-            assert not page.locator("#outfit-video").is_visible()  # no player for stills
-            page.get_by_text("astronaut sways in green").click()  # an example runs at once, animated
-            page.wait_for_function("document.querySelector('#outfit-video video')?.readyState >= 1", timeout=90_000)
-            duration = page.evaluate("document.querySelector('#outfit-video video').duration")
-            assert abs(duration - 48 / 25) < 0.1
-            page.screenshot(path=str(shot.with_name("outfit_tab_animated.png")), full_page=True)
-        finally:
-            browser.close()
+    with browser_page(server[1], 1300) as page:
+        page.locator("#tab-outfit-button, button[role=tab]:has-text('Outfit')").first.click()
+        page.locator("#outfit-image input[type=file]").set_input_files(ASTRONAUT)
+        page.locator("#outfit-image img").first.wait_for(timeout=30_000)
+        page.locator("#outfit-garment-gallery button.thumbnail-item, #outfit-garment-gallery .thumbnail-item"
+                     ).nth(1).click()  # the red t-shirt
+        page.wait_for_function("document.querySelector('#outfit-garments').innerText.includes('red_tshirt')",
+                               timeout=30_000)
+        page.locator("#outfit-run").click()
+        page.locator("#outfit-results img").first.wait_for(timeout=90_000)
+        page.wait_for_function("[...document.querySelectorAll('#outfit-results img')]"
+                               ".some(img => img.complete && img.naturalWidth === 512)", timeout=30_000)
+        page.screenshot(path=str(shot), full_page=True)
+        assert not page.locator("#outfit-video").is_visible()  # no player for stills
+        page.get_by_text("astronaut sways in green").click()  # an example runs at once, animated
+        page.wait_for_function("document.querySelector('#outfit-video video')?.readyState >= 1", timeout=90_000)
+        duration = page.evaluate("document.querySelector('#outfit-video video').duration")
+        assert abs(duration - 48 / 25) < 0.1
+        page.screenshot(path=str(shot.with_name("outfit_tab_animated.png")), full_page=True)
     with capsys.disabled():
         print(f"\nscreenshots of the Outfit tab after dressing: {shot} and {shot.with_name('outfit_tab_animated.png')}")
 
