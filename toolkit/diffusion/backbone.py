@@ -136,12 +136,13 @@ class DiffusionBackbone:
             return tuple(self.settings.size)
         return fit_size(plan_size, TINY_SIZE if self.tiny else self.spec.native_size, self.adapter.multiple)
 
-    def keep_mask(self, plan: MotionPlan, width: int, height: int) -> np.ndarray | None:
-        """(h, w) float at latent size, 1 where latents keep the source; None when the background is free."""
-        if not self.settings.region_lock:
+    def keep_mask(self, moving: np.ndarray | None, width: int, height: int) -> np.ndarray | None:
+        """(h, w) float at latent size, 1 where latents keep the source, from the plan's moving
+        pixels (`moving_mask`); None when the background is free."""
+        if moving is None:
             return None
         h, w = self.adapter.latent_size(self.pipe, width, height)
-        return (~mask_to_latent(moving_mask(plan.regions, plan.tracks), h, w)).astype(np.float32)
+        return (~mask_to_latent(moving, h, w)).astype(np.float32)
 
     # ------------------------------------------------------------------ rendering
 
@@ -175,11 +176,10 @@ class DiffusionBackbone:
         draft = None
         if self.settings.refine_strength < 1.0:
             draft = FrameTap(resize(frame, (width, height)) for frame in self.draft(image, plan, seed))
-        keep = self.keep_mask(plan, width, height)
+        moving = moving_mask(plan.regions, plan.tracks) if self.settings.region_lock else None
+        keep = self.keep_mask(moving, width, height)
         # the locked latents decode to (nearly) the source; in pixels it is put back exactly
-        keep_pixels = None
-        if keep is not None:
-            keep_pixels = keep_weights(moving_mask(plan.regions, plan.tracks), 0.01 * math.hypot(*plan.size))
+        keep_pixels = None if moving is None else keep_weights(moving, 0.01 * math.hypot(*plan.size))
         rendered = self._windows(windows, source, draft, keep, plan.fps, seed)
         for index, frame in enumerate(stitch(windows, rendered)):
             if index == 0:
