@@ -9,7 +9,6 @@ image they were found in. Every MediaPipe graph is created inside a function or 
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 from dataclasses import dataclass
@@ -18,8 +17,8 @@ from typing import Iterator, Union
 import cv2
 import numpy as np
 
-from toolkit.media.video_reader import iter_fitted_frames
 from toolkit.perception.native_logs import native_stderr_silenced
+from toolkit.perception.video_tracking import iter_tracked
 from toolkit.imaging.masks import keep_touching
 
 logger = logging.getLogger(__name__)
@@ -254,20 +253,9 @@ class BodyTracker:
 def iter_video_poses(path: PathLike, max_side: int | None = 640) -> Iterator[BodyPose | None]:
     """Stream one pose (or None) per frame of a video, in the original video's pixel coordinates.
 
-    Frames are decoded fitted into max_side for speed (None: full size); the poses are scaled back.
-    The file is checked before the first frame is asked for.
+    Frames are decoded fitted into max_side for speed (None: full size); the file is checked first.
     """
-    frames, sx, sy = iter_fitted_frames(path, max_side)
-    logger.debug("tracking poses in %s at scale 1/%.3f", path, sx)
-    return _tracked(frames, sx, sy)
-
-
-def _tracked(frames: Iterator[np.ndarray], sx: float, sy: float) -> Iterator[BodyPose | None]:
-    """Generator behind iter_video_poses (closes the decoder and the tracker when stopped early)."""
-    with contextlib.closing(frames), BodyTracker() as tracker:  # type: ignore[arg-type]
-        for frame in frames:
-            body = tracker.track(frame)
-            yield body if body is None or (sx, sy) == (1.0, 1.0) else body.scaled(sx, sy)
+    return iter_tracked(path, max_side, BodyTracker, "poses")
 
 
 def _static_pose(segmentation: bool):

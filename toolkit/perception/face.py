@@ -27,10 +27,11 @@ import cv2
 import numpy as np
 
 from toolkit.errors import InputError
-from toolkit.media.video_reader import fit_size, iter_fitted_frames
+from toolkit.media.video_reader import fit_size
 from toolkit.perception import face_landmarks as fl
 from toolkit.perception.body import check_rgb
 from toolkit.perception.native_logs import native_stderr_silenced
+from toolkit.perception.video_tracking import iter_tracked
 
 logger = logging.getLogger(__name__)
 
@@ -176,12 +177,9 @@ class FaceTracker:
 def iter_video_faces(path: PathLike, max_side: int | None = 640) -> Iterator[Face | None]:
     """Stream one face (or None) per frame of a video, in the original video's pixel coordinates.
 
-    Frames are decoded fitted into max_side for speed (None: full size); the faces are scaled back.
-    The file is checked before the first frame is asked for.
+    Frames are decoded fitted into max_side for speed (None: full size); the file is checked first.
     """
-    frames, sx, sy = iter_fitted_frames(path, max_side)
-    logger.debug("tracking faces in %s at scale 1/%.3f", path, sx)
-    return _tracked(frames, sx, sy)
+    return iter_tracked(path, max_side, FaceTracker, "faces")
 
 
 # Measurements on a (478, 2 or 3) landmark array; only x and y are used. Distances are in face
@@ -292,14 +290,6 @@ def _face_index(choice: object) -> int:
     if isinstance(choice, (int, np.integer)) and not isinstance(choice, bool) and choice >= 0:
         return int(choice)
     raise InputError(f"the face to use must be 'largest', 'all' or a face number from 0, got {choice!r}")
-
-
-def _tracked(frames: Iterator[np.ndarray], sx: float, sy: float) -> Iterator[Face | None]:
-    """Generator behind iter_video_faces (closes the decoder and the tracker when stopped early)."""
-    with contextlib.closing(frames), FaceTracker() as tracker:  # type: ignore[arg-type]
-        for frame in frames:
-            face = tracker.track(frame)
-            yield face if face is None or (sx, sy) == (1.0, 1.0) else face.scaled(sx, sy)
 
 
 def _mesh_whole_image(mesh, rgb: np.ndarray) -> list[Face]:
