@@ -17,6 +17,7 @@ from demos import drawing
 from demos.context import (
     UI_ONLY,
     DemoContext,
+    api_inputs,
     backbone_dropdown,
     result_video,
     seed_box,
@@ -124,19 +125,10 @@ def make_click_endpoint(runner: JobRunner):
 
 def add_click_api(ctx: DemoContext) -> None:
     """Hidden inputs and the `/click` endpoint."""
-    inputs = [
-        gr.File(label="image", visible=False),
-        gr.Textbox("", label="points", visible=False),
-        gr.Textbox("", label="prompt", visible=False),
-        gr.Textbox("", label="drags", visible=False),
-        gr.Number(DEFAULT_STRENGTH, label="strength", visible=False),
-        gr.Number(DEFAULT_FRAMES, label="frames", precision=0, visible=False),
-        gr.Number(0, label="seed", precision=0, visible=False),
-        gr.Checkbox(False, label="loop", visible=False),
-        gr.Textbox("warp", label="backbone", visible=False),
-    ]
+    endpoint = make_click_endpoint(ctx.runner)
+    inputs = api_inputs(endpoint, files={"image"})
     output = gr.File(label="video", visible=False)
-    gr.on(triggers=[], fn=make_click_endpoint(ctx.runner), inputs=inputs, outputs=output, api_name=MODE,
+    gr.on(triggers=[], fn=endpoint, inputs=inputs, outputs=output, api_name=MODE,
           **ctx.render_event())
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,3 +71,25 @@ def result_video(elem_id: str, **extra: Any) -> gr.Video:
 def frames_or_none(frames: float | None) -> int | None:
     """A frame count from a slider or the API, where 0 or empty means the input's own length."""
     return int(frames) if frames else None
+
+
+def api_inputs(endpoint: Callable[..., Any], files: Collection[str]) -> list[gr.components.Component]:
+    """Hidden inputs of an API endpoint, one per parameter of its signature (progress aside), named and
+    defaulted as it is: files for the parameters in `files` (several for a list), else a checkbox,
+    number or text box by the parameter's type."""
+    inputs: list[gr.components.Component] = []
+    for name, parameter in inspect.signature(endpoint).parameters.items():
+        if name == "progress":
+            continue
+        default = None if parameter.default is inspect.Parameter.empty else parameter.default
+        kind = str(parameter.annotation).replace(" ", "")
+        common: dict[str, Any] = {"label": name, "visible": False}
+        if name in files:
+            inputs.append(gr.File(file_count="multiple" if kind.startswith("list") else "single", **common))
+        elif kind.startswith("bool"):
+            inputs.append(gr.Checkbox(bool(default), **common))
+        elif kind.startswith(("int", "float")):
+            inputs.append(gr.Number(default, precision=0 if kind.startswith("int") else None, **common))
+        else:
+            inputs.append(gr.Textbox(default, **common))
+    return inputs

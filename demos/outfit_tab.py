@@ -15,6 +15,7 @@ import gradio as gr
 from demos.context import (
     UI_ONLY,
     DemoContext,
+    api_inputs,
     backbone_dropdown,
     frames_or_none,
     frames_slider,
@@ -87,21 +88,10 @@ def make_outfit_endpoint(runner: JobRunner):
 
 def add_outfit_api(ctx: DemoContext) -> None:
     """Hidden inputs and the `/outfit` endpoint."""
-    inputs = [
-        gr.File(label="image", visible=False),
-        gr.File(label="garment", file_count="multiple", visible=False),
-        gr.Textbox("auto", label="category", visible=False),
-        gr.File(label="garment_mask", file_count="multiple", visible=False),
-        gr.File(label="person_mask", visible=False),
-        gr.Textbox(None, label="animate", visible=False),
-        gr.File(label="driving", visible=False),
-        gr.File(label="pose_file", visible=False),
-        gr.Number(None, label="frames", precision=0, visible=False),
-        gr.Number(0, label="seed", precision=0, visible=False),
-        gr.Textbox("warp", label="backbone", visible=False),
-    ]
+    endpoint = make_outfit_endpoint(ctx.runner)
+    inputs = api_inputs(endpoint, files={"image", "garment", "garment_mask", "person_mask", "driving", "pose_file"})
     output = gr.File(label="files", file_count="multiple", visible=False)
-    gr.on(triggers=[], fn=make_outfit_endpoint(ctx.runner), inputs=inputs, outputs=output, api_name=MODE,
+    gr.on(triggers=[], fn=endpoint, inputs=inputs, outputs=output, api_name=MODE,
           **ctx.render_event())
 
 

@@ -9,6 +9,7 @@ import gradio as gr
 from demos.context import (
     UI_ONLY,
     DemoContext,
+    api_inputs,
     backbone_dropdown,
     frames_or_none,
     frames_slider,
@@ -58,24 +59,10 @@ def make_portrait_endpoint(runner: JobRunner):
 
 def add_portrait_api(ctx: DemoContext) -> None:
     """Hidden inputs and the `/portrait` endpoint."""
-    inputs = [
-        gr.File(label="image", visible=False),
-        gr.File(label="audio", visible=False),
-        gr.File(label="driving", visible=False),
-        gr.Textbox("largest", label="face", visible=False),
-        gr.Number(1.0, label="head_motion", visible=False),
-        gr.Checkbox(False, label="still", visible=False),
-        gr.Number(16.0, label="blink_rate", visible=False),
-        gr.Checkbox(False, label="gaze", visible=False),
-        gr.Textbox("neutral", label="expression", visible=False),
-        gr.Number(1.0, label="lip_scale", visible=False),
-        gr.Number(1.0, label="eye_scale", visible=False),
-        gr.Number(None, label="frames", precision=0, visible=False),
-        gr.Number(0, label="seed", precision=0, visible=False),
-        gr.Textbox("warp", label="backbone", visible=False),
-    ]
+    endpoint = make_portrait_endpoint(ctx.runner)
+    inputs = api_inputs(endpoint, files={"image", "audio", "driving"})
     output = gr.File(label="video", visible=False)
-    gr.on(triggers=[], fn=make_portrait_endpoint(ctx.runner), inputs=inputs, outputs=output, api_name=MODE,
+    gr.on(triggers=[], fn=endpoint, inputs=inputs, outputs=output, api_name=MODE,
           **ctx.render_event())
 
 

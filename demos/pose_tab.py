@@ -15,6 +15,7 @@ from demos import drawing
 from demos.context import (
     UI_ONLY,
     DemoContext,
+    api_inputs,
     backbone_dropdown,
     frames_or_none,
     frames_slider,
@@ -75,18 +76,10 @@ def make_pose_endpoint(runner: JobRunner):
 
 def add_pose_api(ctx: DemoContext) -> None:
     """Hidden inputs and the `/pose` endpoint."""
-    inputs = [
-        gr.File(label="image", visible=False),
-        gr.File(label="driving", visible=False),
-        gr.File(label="pose_file", visible=False),
-        gr.Textbox(None, label="preset", visible=False),
-        gr.Textbox("relative", label="retarget", visible=False),
-        gr.Number(None, label="frames", precision=0, visible=False),
-        gr.Number(0, label="seed", precision=0, visible=False),
-        gr.Textbox("warp", label="backbone", visible=False),
-    ]
+    endpoint = make_pose_endpoint(ctx.runner)
+    inputs = api_inputs(endpoint, files={"image", "driving", "pose_file"})
     output = gr.File(label="video", visible=False)
-    gr.on(triggers=[], fn=make_pose_endpoint(ctx.runner), inputs=inputs, outputs=output, api_name=MODE,
+    gr.on(triggers=[], fn=endpoint, inputs=inputs, outputs=output, api_name=MODE,
           **ctx.render_event())
 
 
