@@ -8,9 +8,9 @@ from pathlib import Path
 import imageio_ffmpeg
 import numpy as np
 import pytest
-import soundfile
 from PIL import Image
 
+from tests.wav_files import write_wav
 from toolkit.audio.decode import SAMPLE_RATE, iter_audio_blocks, load_audio, probe_audio
 from toolkit.audio.features import (
     RELEASE_S,
@@ -54,11 +54,6 @@ def bursts(kind: str, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
 def frames_between(start_s: float, stop_s: float, fps: float = FPS) -> np.ndarray:
     """Indices of the video frames centred in [start_s, stop_s)."""
     return np.arange(int(np.ceil(start_s * fps)), int(np.ceil(stop_s * fps)))
-
-
-def write_wav(path: Path, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> Path:
-    soundfile.write(path, samples, sample_rate, subtype="PCM_16")
-    return path
 
 
 def ffmpeg(*args: str) -> None:

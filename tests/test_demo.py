@@ -16,7 +16,6 @@ import socket
 import subprocess
 import sys
 import time
-import wave
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ from demos.jobs import GENERIC_ERROR, JobRunner, Workspace, hide_server_paths
 from demos.limits import Deadline, JobTooLong
 from demos.settings import DemoSettings, parse_size
 from demos.textforms import format_drags, format_points, parse_drags, parse_points
+from tests.wav_files import write_wav
 from toolkit.errors import InputError
 from toolkit.examples import bundled_speech, skimage_image
 from toolkit.imaging.garment_drawing import DrawnGarment
@@ -133,17 +133,6 @@ def app_error(call) -> str:
     with pytest.raises(AppError) as raised:
         call()
     return str(raised.value)
-
-
-def silent_wav(path: Path, seconds: float, rate: int = 16000) -> Path:
-    """A WAV file of quiet noise lasting `seconds`."""
-    samples = (np.random.default_rng(0).normal(0, 300, int(seconds * rate))).astype(np.int16)
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(samples.tobytes())
-    return path
 
 
 # --------------------------------------------------------------------------- the API
@@ -288,7 +277,7 @@ def test_clip_and_media_length_limits(client, tmp_path):
     natural = app_error(lambda: client.predict(image=upload(ASTRONAUT), audio=upload(bundled_speech()),
                                                api_name="/portrait"))
     assert natural.startswith("this clip would be 23") and f"the demo renders at most {MAX_FRAMES}" in natural
-    long_audio = silent_wav(tmp_path / "long.wav", 12.0)
+    long_audio = write_wav(tmp_path / "long.wav", np.random.default_rng(0).normal(0, 0.01, 12 * 16000))
     too_long = app_error(lambda: client.predict(image=upload(ASTRONAUT), audio=upload(long_audio), frames=5,
                                                 api_name="/portrait"))
     assert too_long == "the audio is 12.0 s long; the demo takes at most 10 s (use the command line for longer clips)"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import wave
 from dataclasses import dataclass
 
 import cv2
@@ -11,6 +10,7 @@ import pytest
 import torch
 from skimage import data
 
+from tests.wav_files import write_wav
 from toolkit.backbones import backbone_names, check_backbone, get_backbone
 from toolkit.cli import main
 from toolkit.diffusion.backbone import DiffusionBackbone, resize
@@ -309,13 +309,7 @@ def speech_wav(tmp_path_factory):
     rate = 16000
     t = np.arange(rate) / rate
     samples = 0.3 * np.sin(2 * np.pi * 140 * t) * np.sin(np.pi * 4 * t) ** 2
-    path = tmp_path_factory.mktemp("diffusion") / "speech.wav"
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes((samples * 32767).astype("<i2").tobytes())
-    return path
+    return write_wav(tmp_path_factory.mktemp("diffusion") / "speech.wav", samples, rate)
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import stat
-import struct
 import subprocess
 import wave
 from pathlib import Path
@@ -16,6 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.wav_files import write_wav
 from toolkit.errors import InputError
 from toolkit.media import video_writer
 from toolkit.media.contact_sheet import ContactSheetCollector, make_contact_sheet, pick_frame_indices
@@ -37,14 +36,8 @@ def _square_frames(n: int, w: int = W, h: int = H) -> list[np.ndarray]:
 
 
 def _sine_wav(path: Path, seconds: float, rate: int = 16000) -> Path:
-    """Write a mono 16-bit 440 Hz tone with the stdlib wave module."""
-    samples = (int(8000 * math.sin(2 * math.pi * 440 * i / rate)) for i in range(int(seconds * rate)))
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(b"".join(struct.pack("<h", s) for s in samples))
-    return path
+    """A mono 16-bit 440 Hz tone."""
+    return write_wav(path, 8000 / 32767 * np.sin(2 * np.pi * 440 * np.arange(int(seconds * rate)) / rate), rate)
 
 
 def _ffmpeg_header(path: Path) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import wave
 from pathlib import Path
 
 import cv2
@@ -13,6 +12,7 @@ import pytest
 from skimage import data
 
 from modes.portrait import PortraitMode, PortraitOptions
+from tests.wav_files import write_wav
 from toolkit.errors import InputError
 from toolkit.media.video_reader import probe_video
 from toolkit.metrics import count_blinks
@@ -23,16 +23,6 @@ from toolkit.pipeline import render
 from toolkit.warp.renderer import WarpBackbone
 
 FPS = 25.0
-
-
-def write_wav(path: Path, samples: np.ndarray, rate: int = 16000) -> Path:
-    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2")
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(pcm.tobytes())
-    return path
 
 
 def speech_like(seconds: float, rate: int = 16000) -> np.ndarray:
