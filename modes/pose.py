@@ -15,12 +15,11 @@ from toolkit.imaging.fill import FillOptions, fill_hole
 from toolkit.motion import skeleton as sk
 from toolkit.motion.plan import MotionPlan
 from toolkit.motion.presets import PRESETS
+from toolkit.motion.part_split import HAND_POINTS, part_labels
 from toolkit.motion.skinning import (
-    HAND_POINTS,
     PARTS,
     PartMesh,
     bone_transforms,
-    part_labels,
     part_mesh,
     skin,
 )

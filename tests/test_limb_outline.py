@@ -19,10 +19,10 @@ from toolkit.motion.limb_outline import (
     resample_polyline,
 )
 from toolkit.motion.presets import walk_in_place
+from toolkit.motion.part_split import part_labels
 from toolkit.motion.skinning import (
     PARTS,
     bone_transforms,
-    part_labels,
     part_mesh,
     skin,
     skin_weights,

@@ -11,7 +11,8 @@ from tests.test_skeleton import standing_pose
 from toolkit.imaging.edge_matte import clean_edge, part_share
 from toolkit.motion import skeleton as sk
 from toolkit.motion.plan import MotionPlan
-from toolkit.motion.skinning import SKIN_BONES, distal_last, upper_arm_in_torso, wall_by_hand
+from toolkit.motion.part_split import upper_arm_in_torso, wall_by_hand
+from toolkit.motion.skinning import SKIN_BONES, distal_last
 from toolkit.warp.field import rasterize_backward_map
 from toolkit.warp.renderer import WarpBackbone
 
