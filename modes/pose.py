@@ -11,11 +11,11 @@ import numpy as np
 
 from toolkit.errors import InputError
 from toolkit.imaging.edge_matte import clean_edge
-from toolkit.imaging.fill import FillOptions, fill_hole
+from toolkit.imaging.fill import FillOptions, fill_hole, masked_blur
 from toolkit.motion import skeleton as sk
 from toolkit.motion.plan import MotionPlan
 from toolkit.motion.presets import PRESETS
-from toolkit.motion.part_split import HAND_POINTS, part_labels
+from toolkit.motion.part_split import ARMS, HAND_POINTS, part_labels
 from toolkit.motion.skinning import (
     PARTS,
     PartMesh,
@@ -29,8 +29,10 @@ from toolkit.options import RenderOptions, option
 log = logging.getLogger(__name__)
 
 # Back to front: the body (torso, head and legs as one mesh, so a skirt stretches rather
-# than tears where the legs meet it), then the arms in front of it.
-PART_ORDER = ("body", "left_arm", "right_arm")
+# than tears where the legs meet it), then the arms in front of it, then the hair that lies
+# over an upper arm (moving with the body, as the rest of the hair does).
+PART_ORDER = ("body", "left_arm", "right_arm", "hair_over_arms")
+HAIR_OVERLAP = 3  # px: the hair in front reaches this far past the sleeve painted under it
 EDGE_BAND = 3  # px: how deep into an arm its edge may hold colours of what is beside it
 ARM_EDGE_GROW = 1  # px: an arm's cleaned mask already holds its edge (see toolkit.imaging.edge_matte)
 
@@ -159,6 +161,30 @@ def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: 
     return texture, body
 
 
+def hair_in_front(body: np.ndarray, under_hair: dict[str, np.ndarray], overlap: int) -> np.ndarray:
+    """(H, W) float32 mask: the body's hair over the arms' hidden stretches, reaching `overlap` px past them."""
+    hidden = np.logical_or.reduce(list(under_hair.values()))
+    if not hidden.any():
+        return np.zeros(body.shape, np.float32)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * overlap + 1,) * 2)
+    return (cv2.dilate(hidden.astype(np.uint8), kernel).astype(bool) & body).astype(np.float32)
+
+
+def sleeve_under_hair(texture: np.ndarray, visible: np.ndarray, hidden: np.ndarray) -> np.ndarray:
+    """The arm's texture with the stretch that hair hides painted in the colours of its sleeve nearby.
+
+    A normalised blur of the arm's visible pixels, about as wide as the hidden stretch is deep:
+    the sleeve's shading carries on smoothly under the hair.
+    """
+    if not hidden.any() or not visible.any():
+        return texture
+    depth = float(cv2.distanceTransform((~visible).astype(np.uint8), cv2.DIST_L2, 3)[hidden].max())
+    painted = masked_blur(texture.astype(np.float32), visible, max(2.0, 0.5 * depth))
+    out = texture.copy()
+    out[hidden] = np.clip(np.round(painted[hidden]), 0, 255).astype(np.uint8)
+    return out
+
+
 class PoseMode:
     """Plugin: the photographed person's body follows a driving pose sequence."""
 
@@ -192,16 +218,23 @@ class PoseMode:
         body_texture, labels["body"] = torso_behind_arms(image, labels, source, options.seed)
         labels["body"] = np.maximum(labels["body"], labels.pop("legs"))
         labels.pop("in_front", None)
+        under_hair = {arm: labels.pop(f"{arm}_under_hair", np.zeros_like(labels[arm])) > 0.5 for arm in ARMS}
+        labels["hair_over_arms"] = hair_in_front(labels["body"] > 0.5, under_hair, HAIR_OVERLAP)
+        seen = {arm: labels[arm] for arm in ARMS}
+        for arm in ARMS:
+            labels[arm] = np.maximum(seen[arm], under_hair[arm]).astype(np.float32)
         tracks, owners, regions, meshes, textures, edge_grow = [], [], [], {}, {}, {}
         for name in PART_ORDER:
-            mesh = part_mesh(labels[name], spacing, cover, PARTS[name], source, sharpness=0.1 * size, part=name)
+            moves_as = "body" if name == "hair_over_arms" else name
+            mesh = part_mesh(labels[name], spacing, cover, PARTS[moves_as], source, sharpness=0.1 * size, part=moves_as)
             if mesh is None or len(mesh.triangles) == 0:
                 continue
             if name == "body":
                 textures[len(regions)] = body_texture
-            else:  # an arm's edge without the wall's or the torso's colours mixed in
-                cleaned, textures[len(regions)] = clean_edge(image, labels[name], EDGE_BAND)
-                labels[name] = np.where(cleaned, labels[name], 0.0).astype(np.float32)
+            elif name in ARMS:  # an arm's edge without the wall's or the torso's colours mixed in
+                cleaned, texture = clean_edge(image, seen[name], EDGE_BAND)
+                textures[len(regions)] = sleeve_under_hair(texture, cleaned, under_hair[name])
+                labels[name] = np.where(cleaned, seen[name], under_hair[name]).astype(np.float32)
                 edge_grow[len(regions)] = ARM_EDGE_GROW
             meshes[len(regions)] = mesh.triangles
             tracks.append(skinned_tracks(mesh, source, targets))

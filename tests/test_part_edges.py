@@ -11,9 +11,10 @@ from tests.test_skeleton import standing_pose
 from toolkit.imaging.edge_matte import clean_edge, part_share
 from toolkit.motion import skeleton as sk
 from toolkit.motion.plan import MotionPlan
-from toolkit.motion.part_split import upper_arm_in_torso, wall_by_hand
-from toolkit.motion.skinning import SKIN_BONES, distal_last
+from toolkit.motion.part_split import limb_width, upper_arm_in_torso, upper_arm_under_hair, wall_by_hand
+from toolkit.motion.skinning import SKIN_BONES, distal_last, segment_distance
 from toolkit.warp.field import rasterize_backward_map
+from toolkit.warp.layers import empty_triangles
 from toolkit.warp.renderer import WarpBackbone
 
 DARK, WALL = np.array([30, 30, 30]), np.array([230, 230, 225])
@@ -139,3 +140,54 @@ def test_lace_the_segmentation_missed_joins_the_person_and_the_wall_does_not():
     assert not grown[stray].any()
     wall = ~cv2.dilate((person | lace).astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
     assert grown[wall].mean() < 0.001  # the wall itself, gradient and all, stays out
+
+
+def test_a_transparent_margin_triangle_never_hides_the_part_beneath_it():
+    rest = np.array([[10, 10], [40, 10], [10, 40], [40, 40], [70, 10]], float)
+    triangles = np.array([[0, 1, 2], [1, 3, 4]])
+    alpha = np.zeros((80, 80), np.float32)
+    cv2.fillConvexPoly(alpha, rest[triangles[0]].astype(np.int32), 1.0)  # only the first triangle shows
+    empty = empty_triangles(alpha, rest, triangles)
+    assert empty.tolist() == [False, True]
+    current = rest.copy()
+    current[3], current[4] = (5, 35), (45, 15)  # the margin triangle swings over the first one, not turned over
+    x, y = 24, 23
+    a = np.linalg.solve(np.c_[current[triangles[0]], np.ones(3)].T, np.array([x, y, 1.0]))
+    map_x, _, _ = rasterize_backward_map(rest, current, triangles, (0, 0, 80, 80), empty=empty)
+    naive_x, _, _ = rasterize_backward_map(rest, current, triangles, (0, 0, 80, 80))
+    assert abs(map_x[y, x] - a @ rest[triangles[0], 0]) < 1e-3  # the part's own pixel
+    assert abs(naive_x[y, x] - a @ rest[triangles[0], 0]) > 1.0  # drawn last, the margin would cover it
+
+
+def test_limb_width_is_the_widest_span_across_the_bone():
+    mask = np.zeros((200, 200), bool)
+    mask[20:180, 90:110] = True  # 20 px wide
+    mask[140:170, 80:120] = True  # a 40 px puff near the far end
+    start, end = np.array([100.0, 20.0]), np.array([100.0, 180.0])
+    assert limb_width(mask, start, end, 60.0) == 40.0
+    assert limb_width(mask, start, end, 60.0, along=(0.1, 0.5)) == 20.0
+
+
+def test_hair_over_an_upper_arm_becomes_arm_the_torso_and_distant_hair_do_not():
+    joints = standing_pose()
+    height, width = 500, 400
+    shoulder, elbow = joints[sk.LEFT_SHOULDER], joints[sk.LEFT_ELBOW]
+    inside = np.zeros((height, width), bool)
+    inside[40:480, 140:290] = True
+    arm = np.zeros((height, width), np.uint8)
+    cv2.line(arm, tuple(int(v) for v in shoulder + (14, 0)), tuple(int(v) for v in elbow + (10, 0)), 1, 12)
+    cv2.line(arm, tuple(int(v) for v in elbow), tuple(int(v) for v in joints[sk.LEFT_WRIST]), 1, 26)
+    arm = arm.astype(bool)  # the outer half of the upper arm shows; the forearm shows whole
+    hair = np.zeros((height, width), bool)
+    hair[100:260, 200:250] = True  # a lock falling from the shoulder over the upper arm's inner half
+    hair[300:400, 150:180] = True  # hair far from the arm
+    hidden = upper_arm_under_hair(arm, hair, inside, joints, "left_arm")
+    middle = ((shoulder + elbow) / 2).astype(int)
+    assert hidden[middle[1], middle[0]]  # on the bone, under the lock
+    assert not hidden[arm].any() and not hidden[~inside].any()
+    assert not hidden[300:400, 150:180].any()  # the distant hair stays
+    chest = (sk.neck(joints) + joints[sk.RIGHT_HIP]).astype(int) // 2
+    assert not hidden[chest[1], chest[0]]  # the torso is not arm
+    ys, xs = np.nonzero(hidden)
+    reach = segment_distance(np.stack([xs, ys], -1).astype(float), shoulder, elbow).max()
+    assert reach <= 0.14 * float(sk.torso_size(joints)) + 1.0  # no wider than an arm

@@ -24,8 +24,10 @@ def part_labels(silhouette: np.ndarray, joints: np.ndarray, image: np.ndarray | 
     (torso, head, hair, loose clothing) belongs to the body, the legs' share of it marked
     separately.  With the image, each arm is outlined along its bones by colour, edges and the
     silhouette (`limb_outline.arm_outline`); hair that falls over an arm stays with the head;
-    and 'in_front' marks the stretches of the arms that lie in front of the body (not a part:
-    where the body must be painted in behind them).  Without the image, arms are whatever lies
+    'in_front' marks the stretches of the arms that lie in front of the body (not a part:
+    where the body must be painted in behind them); and '<arm>_under_hair' marks the stretch
+    of each upper arm that hair hides (not a part either: the body keeps the hair, and the arm
+    must take along a sleeve painted in there).  Without the image, arms are whatever lies
     within a limb's thickness of their bones.
     """
     if image is None:
@@ -163,6 +165,7 @@ def outline_labels(silhouette: np.ndarray, joints: np.ndarray, image: np.ndarray
         upper = segment_distance(where, start, middle) < segment_distance(where, middle, end)
         arms[arm][py[upper], px[upper]] = False
         arms[arm] = without_crumbs(arms[arm])
+    under_hair = {arm: upper_arm_under_hair(arms[arm], hair, inside, joints, arm) for arm in ARMS}
     body = inside & ~arms["left_arm"] & ~arms["right_arm"]
     body = reattach_islands(body, arms, scale)
     body = reattach_slivers(body, arms, inside & ~hair, scale)
@@ -182,6 +185,8 @@ def outline_labels(silhouette: np.ndarray, joints: np.ndarray, image: np.ndarray
     labels["legs"] = np.where(legs, silhouette, 0.0).astype(np.float32)
     labels["body"] = np.where((body & ~legs) | body_rim, silhouette, 0.0).astype(np.float32)
     labels["in_front"] = ((fronts["left_arm"] | fronts["right_arm"]) & (arms["left_arm"] | arms["right_arm"])).astype(np.float32)
+    for arm in ARMS:
+        labels[f"{arm}_under_hair"] = under_hair[arm].astype(np.float32)
     return labels
 
 
@@ -416,3 +421,61 @@ def hand_distances(grid: np.ndarray, joints: np.ndarray) -> np.ndarray:
         distance = np.linalg.norm(grid - centre, axis=-1)
         out.append(np.where(distance <= radius, distance, np.inf))
     return np.stack(out)
+
+
+def limb_width(mask: np.ndarray, start: np.ndarray, end: np.ndarray, reach: float,
+               along: tuple[float, float] = (0.5, 0.9), samples: int = 9) -> float:
+    """Widest span (px) of `mask` across the bone start-end, over the stretch `along` of its length.
+
+    Each span counts the mask's pixels on the line through a point of the bone, perpendicular to
+    it, within `reach` of the bone on either side.
+    """
+    height, width = mask.shape
+    direction = end - start
+    length = float(np.linalg.norm(direction))
+    if length < 1e-6:
+        return 0.0
+    normal = np.array([-direction[1], direction[0]]) / length
+    offsets = np.arange(-reach, reach + 1.0)
+    best = 0
+    for share in np.linspace(along[0], along[1], samples):
+        line = start + share * direction + offsets[:, None] * normal
+        xs, ys = np.round(line[:, 0]).astype(int), np.round(line[:, 1]).astype(int)
+        ok = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
+        best = max(best, int(mask[ys[ok], xs[ok]].sum()))
+    return float(best)
+
+
+def upper_arm_under_hair(arm_mask: np.ndarray, hair: np.ndarray, inside: np.ndarray, joints: np.ndarray,
+                         arm: str) -> np.ndarray:
+    """Boolean (H, W): the stretch of an upper arm that hair hides, which the arm takes along.
+
+    The arm is taken to be as wide as its sleeve where the sleeve shows whole, near the elbow
+    (between 5% and 14% of the torso's size on each side of the bone).  Within that distance of
+    the bone, nearer the upper arm than the forearm, what the person's silhouette shows besides
+    the arm is arm behind hair: hair, and anything below the shoulders outside the shoulder-hip
+    quadrilateral (strands the palette did not call hair; the torso is not there, and the top
+    of the shoulder is the body's own).  Without it a raised arm would keep only the strip the
+    hair left showing.
+    """
+    scale = float(sk.torso_size(joints))
+    shoulder, elbow, wrist = joints[list(sk.CHAINS[arm])]
+    radius = float(np.clip(0.5 * limb_width(arm_mask, shoulder, elbow, 0.3 * scale), 0.05 * scale, 0.14 * scale))
+    torso = np.zeros(arm_mask.shape, np.uint8)
+    cv2.fillConvexPoly(torso, np.round(joints[[sk.LEFT_SHOULDER, sk.RIGHT_SHOULDER, sk.RIGHT_HIP, sk.LEFT_HIP]]
+                                       ).astype(np.int32), 1)
+    ys, xs = np.nonzero((hair | ~torso.astype(bool)) & inside & ~arm_mask)
+    result = np.zeros(arm_mask.shape, bool)
+    if len(xs) == 0:
+        return result
+    where = np.stack([xs, ys], -1).astype(np.float64)
+    down = sk.pelvis(joints) - sk.neck(joints)
+    below_shoulders = (where - shoulder) @ down > 0  # above them, the top of the shoulder is the body's own
+    to_upper = segment_distance(where, shoulder, elbow)
+    hidden = ((to_upper <= radius) & (to_upper < segment_distance(where, elbow, wrist))
+              & (hair[ys, xs] | below_shoulders))
+    result[ys[hidden], xs[hidden]] = True
+    close = max(1, int(0.03 * scale))  # strands the hair mask left out would notch the arm's outline
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * close + 1,) * 2)
+    result = cv2.morphologyEx(result.astype(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool) & inside & ~arm_mask
+    return keep_touching(result | arm_mask, arm_mask) & result

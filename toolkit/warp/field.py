@@ -179,7 +179,7 @@ def triangle_inverse_affines(rest: np.ndarray, current: np.ndarray, triangles: n
 
 def rasterize_backward_map(
     rest: np.ndarray, current: np.ndarray, triangles: np.ndarray, box: tuple[int, int, int, int], step: int = 1,
-    folds_behind: bool = False,
+    folds_behind: bool = False, empty: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Exact backward map of a piecewise-affine mesh inside box = (x0, y0, x1, y1).
 
@@ -190,7 +190,9 @@ def rasterize_backward_map(
     edge about step pixels wide, so the mesh's outline (a mouth opening, a limb) is smooth
     rather than stair-stepped.  With folds_behind, triangles turned over since rest (the inside
     of a fold, such as the crook of a sharply bent elbow) are drawn first, under all the others,
-    so they only fill what nothing else covers.  Returns (map_x, map_y,
+    so they only fill what nothing else covers.  Triangles marked `empty` (transparent at rest:
+    the mesh's margin beyond its region) are drawn first of all, so that a moved margin never
+    hides the region's own pixels.  Returns (map_x, map_y,
     covered): covered is bool for step 1 and a float32 share in [0, 1] otherwise; uncovered
     pixels map to themselves.
     """
@@ -207,6 +209,9 @@ def rasterize_backward_map(
         turned = np.sign(signed[order]) != np.sign(np.cross(still[order, 1] - still[order, 0],
                                                              still[order, 2] - still[order, 0]))
         order = np.concatenate([order[turned], order[~turned]])
+    if empty is not None:
+        blank = np.asarray(empty, bool)[order]
+        order = np.concatenate([order[blank], order[~blank]])
     for index in order:
         cv2.fillConvexPoly(owner, corners[index], int(index), lineType=cv2.LINE_8, shift=4)
     if step > 1:  # close the one-cell gaps that thin slivers leave at a coarse step

@@ -47,3 +47,22 @@ def bounding_box(mask: np.ndarray, margin: int = 0) -> tuple[int, int, int, int]
 def feather_width(width: int, height: int, fraction: float = 0.006, minimum: float = 2.0) -> float:
     """Feather in pixels scaled with the image diagonal (about 6 px at 1024x576)."""
     return max(minimum, fraction * float(np.hypot(width, height)))
+
+
+# barycentric points inside a triangle (its corners left out: they are shared with the neighbours)
+INTERIOR = np.array([[1 / 3, 1 / 3, 1 / 3], [2 / 3, 1 / 6, 1 / 6], [1 / 6, 2 / 3, 1 / 6], [1 / 6, 1 / 6, 2 / 3],
+                     [1 / 6, 5 / 12, 5 / 12], [5 / 12, 1 / 6, 5 / 12], [5 / 12, 5 / 12, 1 / 6]])
+
+
+def empty_triangles(alpha: np.ndarray, points: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """(K,) bool: mesh triangles that show nothing at rest (alpha under 0.01 at seven points inside each).
+
+    A mesh reaches past its region's edge so that the edge is never cut; those outer triangles
+    are transparent, and once moved they must not hide the region's own pixels beneath them.
+    """
+    height, width = alpha.shape
+    corners = np.asarray(points, np.float64)[triangles]  # (K, 3, 2)
+    samples = np.einsum("sc,kcd->ksd", INTERIOR, corners)  # (K, 7, 2)
+    xs = np.clip(np.round(samples[..., 0]).astype(int), 0, width - 1)
+    ys = np.clip(np.round(samples[..., 1]).astype(int), 0, height - 1)
+    return alpha[ys, xs].max(axis=1) < 0.01
