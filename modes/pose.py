@@ -11,7 +11,8 @@ import numpy as np
 
 from toolkit.errors import InputError
 from toolkit.imaging.edge_matte import clean_edge
-from toolkit.imaging.fill import FillOptions, fill_hole, masked_blur
+from toolkit.imaging.fill import FillOptions, fill_hole
+from toolkit.imaging.masked_mean import masked_gaussian
 from toolkit.motion import skeleton as sk
 from toolkit.motion.plan import MotionPlan
 from toolkit.motion.presets import PRESETS
@@ -179,7 +180,7 @@ def sleeve_under_hair(texture: np.ndarray, visible: np.ndarray, hidden: np.ndarr
     if not hidden.any() or not visible.any():
         return texture
     depth = float(cv2.distanceTransform((~visible).astype(np.uint8), cv2.DIST_L2, 3)[hidden].max())
-    painted = masked_blur(texture.astype(np.float32), visible, max(2.0, 0.5 * depth))
+    painted, _ = masked_gaussian(texture, visible, max(2.0, 0.5 * depth))
     out = texture.copy()
     out[hidden] = np.clip(np.round(painted[hidden]), 0, 255).astype(np.uint8)
     return out

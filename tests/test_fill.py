@@ -210,3 +210,16 @@ def test_options_are_used() -> None:
     hole = _ellipse((96, 128), (64, 48), (40, 30))
     out = fill_hole(img, hole, options=FillOptions(block=8, radius=1))
     assert np.array_equal(out[~hole], img[~hole])
+
+
+def test_a_masked_gaussian_ignores_unknown_pixels_and_says_how_near_known_ones_are():
+    from toolkit.imaging.masked_mean import masked_gaussian
+
+    values = np.zeros((40, 60, 3), np.float32)
+    values[:, :20] = (100, 50, 25)  # known
+    values[:, 20:] = 255  # unknown: must not leak into the mean
+    known = np.zeros((40, 60), bool)
+    known[:, :20] = True
+    mean, share = masked_gaussian(values, known, 4.0)
+    assert np.allclose(mean[:, :30], (100, 50, 25), atol=1e-3)
+    assert share[20, 5] > 0.99 and share[20, 22] < 0.5 and share[20, 55] < 1e-6

@@ -13,15 +13,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from toolkit.imaging.masked_mean import masked_gaussian
+
 MIN_CONTRAST = 25.0  # RGB distance below which inside and outside cannot be told apart
-
-
-def local_mean(image: np.ndarray, where: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
-    """(H, W, 3) Gaussian mean of the image over `where` pixels only, and (H, W) how much of them was near."""
-    weight = where.astype(np.float32)
-    total = cv2.GaussianBlur(image.astype(np.float32) * weight[..., None], (0, 0), sigma)
-    share = cv2.GaussianBlur(weight, (0, 0), sigma)
-    return total / np.maximum(share, 1e-6)[..., None], share
 
 
 def part_share(pixels: np.ndarray, inside: np.ndarray, outside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -56,8 +50,8 @@ def clean_edge(image: np.ndarray, mask: np.ndarray, band: int) -> tuple[np.ndarr
     core = cv2.erode(window.astype(np.uint8), kernel).astype(bool)
     grown = cv2.dilate(window.astype(np.uint8), kernel).astype(bool)
     beyond = cv2.dilate(grown.astype(np.uint8), kernel).astype(bool) & ~grown  # clear of the edge's mix
-    inside, inside_share = local_mean(pixels, core, 1.5 * band)
-    outside, outside_share = local_mean(pixels, beyond, 2.0 * band)
+    inside, inside_share = masked_gaussian(pixels, core, 1.5 * band)
+    outside, outside_share = masked_gaussian(pixels, beyond, 2.0 * band)
     edge = grown & ~core
     known = edge & (inside_share > 1e-3)
     share, telling = part_share(pixels[known], inside[known], outside[known])

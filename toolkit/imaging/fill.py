@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from toolkit.imaging.masked_mean import masked_gaussian
+
 log = logging.getLogger(__name__)
 
 _UNSET = -(10**6)
@@ -98,14 +100,6 @@ def _membrane(values: np.ndarray, known: np.ndarray, iters: int) -> np.ndarray:
         smooth = cv2.filter2D(out, -1, _JACOBI, borderType=cv2.BORDER_REPLICATE).reshape(out.shape)
         np.copyto(out, smooth, where=free)
     return out
-
-
-def masked_blur(values: np.ndarray, known: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian blur of (H, W, C) ``values`` that ignores unknown pixels (normalised convolution)."""
-    weight = known.astype(np.float32)
-    num = cv2.GaussianBlur(values * weight[..., None], (0, 0), sigma)
-    den = cv2.GaussianBlur(weight, (0, 0), sigma)
-    return num.reshape(values.shape) / np.maximum(den, 1e-6)[..., None]
 
 
 def valid_positions(known: np.ndarray, size: int) -> np.ndarray:
@@ -213,7 +207,7 @@ def _colour_shift(cur: np.ndarray, src: np.ndarray, seen: np.ndarray, limit: flo
     offset = float(np.sum(diff.mean(axis=0) ** 2))
     plain = offset / (offset + float(np.sum(diff.var(axis=0))) + 1e-6)
     limit = limit * (1.0 + 4.0 * smooth * plain)
-    return np.clip(masked_blur(cur - src, seen, src.shape[0] / 4.0), -limit, limit) * smooth
+    return np.clip(masked_gaussian(cur - src, seen, src.shape[0] / 4.0)[0], -limit, limit) * smooth
 
 
 def _sample_offsets(offsets: np.ndarray, y: int, x: int, block: int) -> set[tuple[int, int]]:
@@ -275,7 +269,7 @@ def synthesize(
     known_p = np.pad(known, pad2)
     hole_p = np.pad(~known, pad2)
     image_p = np.pad(image, pad3, mode="edge")
-    feat = np.concatenate([image_p, masked_blur(image_p, known_p, sigma)], axis=2)
+    feat = np.concatenate([image_p, masked_gaussian(image_p, known_p, sigma)[0]], axis=2)
     guide_p = np.pad(guide, pad3, mode="edge")
     low_guide = cv2.GaussianBlur(guide_p, (0, 0), sigma)
     valid = valid_positions(known_p, size)
