@@ -452,30 +452,28 @@ def upper_arm_under_hair(arm_mask: np.ndarray, hair: np.ndarray, inside: np.ndar
 
     The arm is taken to be as wide as its sleeve where the sleeve shows whole, near the elbow
     (between 5% and 14% of the torso's size on each side of the bone).  Within that distance of
-    the bone, nearer the upper arm than the forearm, what the person's silhouette shows besides
-    the arm is arm behind hair: hair, and anything below the shoulders outside the shoulder-hip
-    quadrilateral (strands the palette did not call hair; the torso is not there, and the top
-    of the shoulder is the body's own).  Without it a raised arm would keep only the strip the
-    hair left showing.
+    the bone, nearer the upper arm than the forearm, hair is arm behind hair; the arm and that
+    hair are closed over the gaps between strands the hair's colours missed.  Without it a
+    raised arm would keep only the strip the hair left showing.
     """
     scale = float(sk.torso_size(joints))
     shoulder, elbow, wrist = joints[list(sk.CHAINS[arm])]
     radius = float(np.clip(0.5 * limb_width(arm_mask, shoulder, elbow, 0.3 * scale), 0.05 * scale, 0.14 * scale))
-    torso = np.zeros(arm_mask.shape, np.uint8)
-    cv2.fillConvexPoly(torso, np.round(joints[[sk.LEFT_SHOULDER, sk.RIGHT_SHOULDER, sk.RIGHT_HIP, sk.LEFT_HIP]]
-                                       ).astype(np.int32), 1)
-    ys, xs = np.nonzero((hair | ~torso.astype(bool)) & inside & ~arm_mask)
-    result = np.zeros(arm_mask.shape, bool)
-    if len(xs) == 0:
+    height, width = arm_mask.shape
+    x0, y0 = np.maximum(np.floor(np.minimum(shoulder, elbow) - radius), 0).astype(int)
+    x1, y1 = np.minimum(np.ceil(np.maximum(shoulder, elbow) + radius) + 1, (width, height)).astype(int)
+    ys, xs = np.mgrid[y0:y1, x0:x1]
+    box = np.stack([xs, ys], -1).astype(np.float64)
+    capsule = np.zeros((height, width), bool)
+    to_upper = segment_distance(box, shoulder, elbow)
+    capsule[y0:y1, x0:x1] = (to_upper <= radius) & (to_upper < segment_distance(box, elbow, wrist))
+    capsule &= inside
+    result = capsule & ~arm_mask & hair
+    if not result.any():
         return result
-    where = np.stack([xs, ys], -1).astype(np.float64)
-    down = sk.pelvis(joints) - sk.neck(joints)
-    below_shoulders = (where - shoulder) @ down > 0  # above them, the top of the shoulder is the body's own
-    to_upper = segment_distance(where, shoulder, elbow)
-    hidden = ((to_upper <= radius) & (to_upper < segment_distance(where, elbow, wrist))
-              & (hair[ys, xs] | below_shoulders))
-    result[ys[hidden], xs[hidden]] = True
-    close = max(1, int(0.03 * scale))  # strands the hair mask left out would notch the arm's outline
+    # strands the hair mask left out, and the nicks between them, would notch the arm's outline
+    close = max(1, int(0.06 * scale))
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * close + 1,) * 2)
-    result = cv2.morphologyEx(result.astype(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool) & inside & ~arm_mask
+    closed = cv2.morphologyEx((result | (arm_mask & capsule)).astype(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool)
+    result = closed & capsule & ~arm_mask
     return keep_touching(result | arm_mask, arm_mask) & result
