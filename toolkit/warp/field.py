@@ -167,13 +167,19 @@ def triangle_inverse_affines(rest: np.ndarray, current: np.ndarray, triangles: n
     """
     src = np.asarray(rest, np.float64)[triangles]      # (K, 3, 2)
     dst = np.asarray(current, np.float64)[triangles]   # (K, 3, 2)
-    design = np.concatenate([dst, np.ones(dst.shape[:2] + (1,))], axis=2)  # (K, 3, 3)
-    det = np.linalg.det(design)
+    # columns: the moved triangle's two edges from its first corner, and the rest triangle's
+    moved_edges = np.stack([dst[:, 1] - dst[:, 0], dst[:, 2] - dst[:, 0]], axis=2)  # (K, 2, 2)
+    rest_edges = np.stack([src[:, 1] - src[:, 0], src[:, 2] - src[:, 0]], axis=2)
+    det = moved_edges[:, 0, 0] * moved_edges[:, 1, 1] - moved_edges[:, 0, 1] * moved_edges[:, 1, 0]
     ok = np.abs(det) > 1e-9
+    inverse = np.stack([np.stack([moved_edges[:, 1, 1], -moved_edges[:, 0, 1]], -1),
+                        np.stack([-moved_edges[:, 1, 0], moved_edges[:, 0, 0]], -1)], axis=1)
+    inverse /= np.where(ok, det, 1.0)[:, None, None]
+    linear = rest_edges @ inverse  # (K, 2, 2): rest = linear @ (moved - first corner) + rest's first corner
     maps = np.zeros((len(triangles), 2, 3))
-    if ok.any():
-        solved = np.linalg.solve(design[ok], src[ok])  # (k, 3, 2): rows multiply [x, y, 1]
-        maps[ok] = np.transpose(solved, (0, 2, 1))
+    maps[:, :, :2] = linear
+    maps[:, :, 2] = src[:, 0] - np.einsum("kij,kj->ki", linear, dst[:, 0])
+    maps[~ok] = 0.0
     return maps
 
 
@@ -224,9 +230,10 @@ def rasterize_backward_map(
     mapped = extended >= 0
     xs, ys = np.meshgrid(np.arange(cols, dtype=np.float32) * step + x0, np.arange(rows, dtype=np.float32) * step + y0)
     safe = np.where(mapped, extended, 0)
-    coefficients = [maps[:, i, j][safe] for i in range(2) for j in range(3)]
-    map_x = np.where(mapped, coefficients[0] * xs + coefficients[1] * ys + coefficients[2], xs).astype(np.float32)
-    map_y = np.where(mapped, coefficients[3] * xs + coefficients[4] * ys + coefficients[5], ys).astype(np.float32)
+    coefficients = maps.reshape(-1, 6)[safe]  # (rows, cols, 6): one gather for all six
+    map_x = np.where(mapped, coefficients[..., 0] * xs + coefficients[..., 1] * ys + coefficients[..., 2], xs)
+    map_y = np.where(mapped, coefficients[..., 3] * xs + coefficients[..., 4] * ys + coefficients[..., 5], ys)
+    map_x, map_y = map_x.astype(np.float32), map_y.astype(np.float32)
     if step > 1:
         stacked = _upsample_grid(np.dstack([map_x, map_y, covered.astype(np.float32)]), step, (width, height))
         return stacked[..., 0].copy(), stacked[..., 1].copy(), stacked[..., 2].copy()
