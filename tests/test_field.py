@@ -108,3 +108,19 @@ def test_a_coarse_step_mesh_map_matches_the_exact_one_inside_triangles():
     inner[:20], inner[60:], inner[:, :20], inner[:, 60:] = False, False, False, False
     assert coarse_x.shape == exact_x.shape and (coarse_cov[inner]).all()
     assert np.abs(coarse_x - exact_x)[inner].max() < 1.0 and np.abs(coarse_y - exact_y)[inner].max() < 1.0
+
+
+def test_each_triangles_inverse_map_takes_its_moved_corners_back_to_rest():
+    from toolkit.warp.field import triangle_inverse_affines
+
+    rng = np.random.default_rng(3)
+    rest = rng.uniform(0, 100, (40, 2))
+    current = rest @ np.array([[0.9, -0.3], [0.2, 1.1]]) + rng.normal(0, 4, (40, 2)) + (15, -7)
+    triangles = np.array([[i, (i + 1) % 40, (i + 7) % 40] for i in range(40)] + [[3, 3, 5]])  # the last is collapsed
+    maps = triangle_inverse_affines(rest, current, triangles)
+    assert maps.shape == (41, 2, 3)
+    for k, corners in enumerate(triangles[:-1]):
+        moved = current[corners]
+        back = moved @ maps[k, :, :2].T + maps[k, :, 2]
+        assert np.allclose(back, rest[corners], atol=1e-6)
+    assert not maps[-1].any()
