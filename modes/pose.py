@@ -171,18 +171,21 @@ def hair_in_front(body: np.ndarray, under_hair: dict[str, np.ndarray], overlap: 
     return (cv2.dilate(hidden.astype(np.uint8), kernel).astype(bool) & body).astype(np.float32)
 
 
-def sleeve_under_hair(texture: np.ndarray, visible: np.ndarray, hidden: np.ndarray) -> np.ndarray:
+def sleeve_under_hair(texture: np.ndarray, visible: np.ndarray, hidden: np.ndarray, margin: int) -> np.ndarray:
     """The arm's texture with the stretch that hair hides painted in the colours of its sleeve nearby.
 
     A normalised blur of the arm's visible pixels, about as wide as the hidden stretch is deep:
-    the sleeve's shading carries on smoothly under the hair.
+    the sleeve's shading carries on smoothly under the hair.  The paint reaches `margin` px past
+    the stretch, so the arm's soft edge there shows sleeve, not an outline of hair.
     """
     if not hidden.any() or not visible.any():
         return texture
     depth = float(cv2.distanceTransform((~visible).astype(np.uint8), cv2.DIST_L2, 3)[hidden].max())
     painted, _ = masked_gaussian(texture, visible, max(2.0, 0.5 * depth))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1,) * 2)
+    paint = cv2.dilate(hidden.astype(np.uint8), kernel).astype(bool) & ~visible
     out = texture.copy()
-    out[hidden] = np.clip(np.round(painted[hidden]), 0, 255).astype(np.uint8)
+    out[paint] = np.clip(np.round(painted[paint]), 0, 255).astype(np.uint8)
     return out
 
 
@@ -234,7 +237,8 @@ class PoseMode:
                 textures[len(regions)] = body_texture
             elif name in ARMS:  # an arm's edge without the wall's or the torso's colours mixed in
                 cleaned, texture = clean_edge(image, seen[name], EDGE_BAND)
-                textures[len(regions)] = sleeve_under_hair(texture, cleaned, under_hair[name])
+                textures[len(regions)] = sleeve_under_hair(texture, cleaned, under_hair[name],
+                                                           int(np.ceil(feather)) + ARM_EDGE_GROW + 1)
                 labels[name] = np.where(cleaned, seen[name], under_hair[name]).astype(np.float32)
                 edge_grow[len(regions)] = ARM_EDGE_GROW
             meshes[len(regions)] = mesh.triangles

@@ -182,3 +182,22 @@ def test_no_person_error_is_one_line_even_with_native_logs(tmp_path):
                              str(tmp_path / "o.mp4")], capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == ["animate: error: no person found in 'wall.png'"]
+
+
+def test_the_sleeve_under_hair_is_painted_in_the_sleeves_colour_and_nothing_else_changes():
+    from modes.pose import hair_in_front, sleeve_under_hair
+
+    texture = np.zeros((60, 80, 3), np.uint8)
+    texture[:, :] = (60, 40, 30)  # hair everywhere
+    visible = np.zeros((60, 80), bool)
+    visible[10:50, 10:30] = True  # the strip of sleeve the hair leaves showing
+    texture[visible] = (230, 225, 220)
+    hidden = np.zeros((60, 80), bool)
+    hidden[10:50, 30:45] = True  # the stretch the hair hides
+    out = sleeve_under_hair(texture, visible, hidden, margin=3)
+    assert np.abs(out[hidden].astype(int) - (230, 225, 220)).max() <= 1
+    assert np.abs(out[20:40, 45:48].astype(int) - (230, 225, 220)).max() <= 1  # the margin past it
+    assert np.array_equal(out[visible], texture[visible]) and np.array_equal(out[:, 50:], texture[:, 50:])
+    body = ~visible
+    front = hair_in_front(body, {"left_arm": hidden, "right_arm": np.zeros_like(hidden)}, 3) > 0.5
+    assert front[hidden].all() and front[20:40, 45:48].all() and not front[visible].any() and not front[:, 50:].any()
