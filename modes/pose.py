@@ -236,10 +236,12 @@ class PoseMode:
             if name == "body":
                 textures[len(regions)] = body_texture
             elif name in ARMS:  # an arm's edge without the wall's or the torso's colours mixed in
-                cleaned, texture = clean_edge(image, seen[name], EDGE_BAND)
-                textures[len(regions)] = sleeve_under_hair(texture, cleaned, under_hair[name],
-                                                           int(np.ceil(feather)) + ARM_EDGE_GROW + 1)
-                labels[name] = np.where(cleaned, seen[name], under_hair[name]).astype(np.float32)
+                # the sleeve is painted under the hair first, so that its seam with the arm seen is
+                # no edge to clean and only the arm's outline is
+                painted = sleeve_under_hair(image, seen[name] > 0.5, under_hair[name],
+                                            int(np.ceil(feather)) + ARM_EDGE_GROW + 1)
+                cleaned, textures[len(regions)] = clean_edge(painted, labels[name], EDGE_BAND)
+                labels[name] = np.where(cleaned, labels[name], 0.0).astype(np.float32)
                 edge_grow[len(regions)] = ARM_EDGE_GROW
             meshes[len(regions)] = mesh.triangles
             tracks.append(skinned_tracks(mesh, source, targets))
