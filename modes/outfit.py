@@ -145,11 +145,11 @@ def read_mask(path: Path, size: tuple[int, int]) -> np.ndarray:
 def load_garments(garments: list[Path], masks: list[Path | None], category: str, max_side: int):
     """Every garment cut out and analysed (InputError naming the file that fails)."""
     from toolkit.dressing import prepare_garment
-    from toolkit.media.exact_image import fit_within, read_rgb
+    from toolkit.media.images import fit_longer_side, read_rgb
 
     prepared = []
     for garment, mask_path in zip(garments, masks):
-        rgb, _ = fit_within(read_rgb(garment, what="garment image"), max_side)
+        rgb, _ = fit_longer_side(read_rgb(garment, what="garment image"), max_side)
         mask = read_mask(mask_path, (rgb.shape[1], rgb.shape[0])) if mask_path else None
         try:
             prepared.append(prepare_garment(rgb, mask, category))
@@ -239,7 +239,7 @@ class OutfitMode:
         Everything is read and checked (the garments, the person) before the first file is
         written, and each file is written under a temporary name and renamed when complete.
         """
-        from toolkit.media.exact_image import fit_within, read_rgb
+        from toolkit.media.images import fit_longer_side, read_rgb
 
         options.validate()
         output = Path(output)
@@ -252,7 +252,7 @@ class OutfitMode:
             pose_options(options).validate()
         full = read_rgb(image, what="person image")
         prepared = load_garments(garments, masks, options.category, options.max_side)
-        work, _ = fit_within(full, options.max_side)
+        work, _ = fit_longer_side(full, options.max_side)
         try:
             person = self.analyse(work, options)
         except InputError as exc:

@@ -358,7 +358,7 @@ def test_a_person_mask_chooses_the_clothing_to_replace(astronaut):
 @pytest.fixture(scope="module")
 def real_person():
     from toolkit.dressing import analyse_person_photo
-    from toolkit.media.exact_image import read_rgb
+    from toolkit.media.images import read_rgb
     from toolkit.perception.body import detect_body_and_mask
     from tests.conftest import ASSETS
 
@@ -377,7 +377,7 @@ def test_real_pairs_meet_the_acceptance_figures(assets, real_person, garment_nam
     from skimage.metrics import structural_similarity
 
     from toolkit.dressing import prepare_garment, put_on
-    from toolkit.media.exact_image import read_rgb
+    from toolkit.media.images import read_rgb
 
     rgb, person, joints, silhouette = real_person
     garment_rgb = read_rgb(assets / "outfit" / garment_name)
@@ -394,7 +394,7 @@ def test_real_pairs_meet_the_acceptance_figures(assets, real_person, garment_nam
 @pytest.mark.assets
 def test_a_supplied_garment_mask_wins_and_the_garment_is_drawn_faithfully(assets, real_person):
     from toolkit.dressing import prepare_garment, put_on
-    from toolkit.media.exact_image import read_rgb
+    from toolkit.media.images import read_rgb
     from toolkit.media.images import load_mask
 
     rgb, person, joints, _ = real_person

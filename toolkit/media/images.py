@@ -40,16 +40,22 @@ def load_image(path: PathLike, max_side: int = 1024) -> LoadedImage:
     """Read an image as even-sized RGB uint8, upright, with its longer side at most max_side."""
     if isinstance(max_side, bool) or not isinstance(max_side, (int, np.integer)) or max_side <= 0:
         raise InputError(f"max_side must be a positive whole number of pixels, got {max_side!r}")
-    with _decode(path, what="image") as im:
-        rgb = _converted(path, "image", _to_rgb, im)
+    rgb = read_rgb(path)
     original_size = (rgb.shape[1], rgb.shape[0])
-    rgb, scale = _fit_longer_side(rgb, int(max_side))
+    rgb, scale = fit_longer_side(rgb, int(max_side))
     rgb = crop_to_even(rgb)
     if rgb.shape[0] < 2 or rgb.shape[1] < 2:
         w, h = original_size
         raise InputError(f"image '{path}' is too small ({w}x{h} pixels; at least 2x2 is needed)")
     logger.debug("loaded %s: %s -> %dx%d (scale %.4f)", path, original_size, rgb.shape[1], rgb.shape[0], scale)
     return LoadedImage(rgb=np.ascontiguousarray(rgb), scale=scale, original_size=original_size)
+
+
+def read_rgb(path: PathLike, what: str = "image") -> np.ndarray:
+    """(H, W, 3) uint8 RGB of an image file, upright, at its own size (a still output keeps it;
+    load_image also fits and crops for video)."""
+    with _decode(path, what=what) as im:
+        return np.ascontiguousarray(_converted(path, what, _to_rgb, im))
 
 
 def load_mask(path: PathLike, size: tuple[int, int]) -> np.ndarray:
@@ -270,7 +276,7 @@ def _guess_full_scale(peak: float) -> float:
     return peak
 
 
-def _fit_longer_side(rgb: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+def fit_longer_side(rgb: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
     """Downscale with area interpolation so the longer side equals max_side; return (image, scale)."""
     h, w = rgb.shape[:2]
     longer = max(h, w)
