@@ -17,7 +17,6 @@ from demos import drawing
 from demos.context import (
     UI_ONLY,
     DemoContext,
-    api_inputs,
     backbone_dropdown,
     result_video,
     seed_box,
@@ -125,11 +124,7 @@ def make_click_endpoint(runner: JobRunner):
 
 def add_click_api(ctx: DemoContext) -> None:
     """Hidden inputs and the `/click` endpoint."""
-    endpoint = make_click_endpoint(ctx.runner)
-    inputs = api_inputs(endpoint, files={"image"})
-    output = gr.File(label="video", visible=False)
-    gr.on(triggers=[], fn=endpoint, inputs=inputs, outputs=output, api_name=MODE,
-          **ctx.render_event())
+    ctx.add_api(make_click_endpoint(ctx.runner), MODE, files={"image"})
 
 
 def prompt_choices() -> list[tuple[str, str]]:

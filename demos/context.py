@@ -30,6 +30,14 @@ class DemoContext:
         return {"concurrency_id": RENDER_GROUP, "concurrency_limit": self.settings.concurrency,
                 "show_progress": "full", **extra}
 
+    def add_api(self, endpoint: Callable[..., Any], api_name: str, files: set[str],
+                output: gr.components.Component | None = None) -> None:
+        """The named API endpoint, with hidden inputs made from its signature (`api_inputs`); it
+        returns one video unless `output` says otherwise."""
+        output = output if output is not None else gr.File(label="video", visible=False)
+        gr.on(triggers=[], fn=endpoint, inputs=api_inputs(endpoint, files=files), outputs=output,
+              api_name=api_name, **self.render_event())
+
     def preview_event(self, **extra: Any) -> dict[str, Any]:
         """Event keywords for a preview (segmentation, pose detection): UI-only, in their own group."""
         return {"concurrency_id": PREVIEW_GROUP, "concurrency_limit": self.settings.concurrency, **UI_ONLY, **extra}

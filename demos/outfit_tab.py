@@ -15,7 +15,6 @@ import gradio as gr
 from demos.context import (
     UI_ONLY,
     DemoContext,
-    api_inputs,
     backbone_dropdown,
     frames_or_none,
     frames_slider,
@@ -88,11 +87,9 @@ def make_outfit_endpoint(runner: JobRunner):
 
 def add_outfit_api(ctx: DemoContext) -> None:
     """Hidden inputs and the `/outfit` endpoint."""
-    endpoint = make_outfit_endpoint(ctx.runner)
-    inputs = api_inputs(endpoint, files={"image", "garment", "garment_mask", "person_mask", "driving", "pose_file"})
-    output = gr.File(label="files", file_count="multiple", visible=False)
-    gr.on(triggers=[], fn=endpoint, inputs=inputs, outputs=output, api_name=MODE,
-          **ctx.render_event())
+    files = {"image", "garment", "garment_mask", "person_mask", "driving", "pose_file"}
+    ctx.add_api(make_outfit_endpoint(ctx.runner), MODE, files=files,
+                output=gr.File(label="files", file_count="multiple", visible=False))
 
 
 def first_clip(files: list[str]) -> str | None:

@@ -9,7 +9,6 @@ import gradio as gr
 from demos.context import (
     UI_ONLY,
     DemoContext,
-    api_inputs,
     backbone_dropdown,
     frames_or_none,
     frames_slider,
@@ -59,11 +58,7 @@ def make_portrait_endpoint(runner: JobRunner):
 
 def add_portrait_api(ctx: DemoContext) -> None:
     """Hidden inputs and the `/portrait` endpoint."""
-    endpoint = make_portrait_endpoint(ctx.runner)
-    inputs = api_inputs(endpoint, files={"image", "audio", "driving"})
-    output = gr.File(label="video", visible=False)
-    gr.on(triggers=[], fn=endpoint, inputs=inputs, outputs=output, api_name=MODE,
-          **ctx.render_event())
+    ctx.add_api(make_portrait_endpoint(ctx.runner), MODE, files={"image", "audio", "driving"})
 
 
 def examples() -> list[list]:

@@ -15,7 +15,6 @@ from demos import drawing
 from demos.context import (
     UI_ONLY,
     DemoContext,
-    api_inputs,
     backbone_dropdown,
     frames_or_none,
     frames_slider,
@@ -76,11 +75,7 @@ def make_pose_endpoint(runner: JobRunner):
 
 def add_pose_api(ctx: DemoContext) -> None:
     """Hidden inputs and the `/pose` endpoint."""
-    endpoint = make_pose_endpoint(ctx.runner)
-    inputs = api_inputs(endpoint, files={"image", "driving", "pose_file"})
-    output = gr.File(label="video", visible=False)
-    gr.on(triggers=[], fn=endpoint, inputs=inputs, outputs=output, api_name=MODE,
-          **ctx.render_event())
+    ctx.add_api(make_pose_endpoint(ctx.runner), MODE, files={"image", "driving", "pose_file"})
 
 
 def skeleton_picture(path: str, max_side: int) -> np.ndarray:
