@@ -9,11 +9,9 @@ import pytest
 from PIL import Image
 from skimage import data as skdata
 
-from toolkit.errors import InputError
 from toolkit.media.video_reader import iter_video_frames
 from toolkit.perception.body import (
     BodyPose,
-    BodyTracker,
     detect_body,
     detect_body_and_mask,
     iter_video_poses,
@@ -109,20 +107,6 @@ def test_body_pose_helpers():
     np.testing.assert_allclose(body.scaled(2.0, 0.5).points, points * [2.0, 0.5])
     with pytest.raises(ValueError):
         BodyPose(points=np.zeros((18, 2)), visibility=np.zeros(18))
-
-
-def test_tracker_is_a_context_manager():
-    flat = np.full((64, 64, 3), 90, np.uint8)
-    with BodyTracker() as tracker:
-        assert tracker.track(flat) is None
-    with pytest.raises(RuntimeError):
-        tracker.track(flat)
-    tracker.close()  # closing twice is fine
-
-
-def test_a_missing_video_fails_before_iteration(tmp_path):
-    with pytest.raises(InputError, match="does not exist"):
-        iter_video_poses(tmp_path / "missing.mp4")
 
 
 def test_video_poses_come_in_the_original_pixels(assets):

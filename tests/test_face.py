@@ -17,7 +17,6 @@ from toolkit.media.video_reader import iter_video_frames
 from toolkit.perception import face_landmarks as fl
 from toolkit.perception.face import (
     Face,
-    FaceTracker,
     choose_faces,
     detect_faces,
     eye_openness,
@@ -317,20 +316,6 @@ def test_head_roll_and_pitch():
 
 
 # --- video --------------------------------------------------------------------------------------------
-
-
-def test_tracker_is_a_context_manager():
-    flat = np.full((64, 64, 3), 90, np.uint8)
-    with FaceTracker() as tracker:
-        assert tracker.track(flat) is None
-    with pytest.raises(RuntimeError):
-        tracker.track(flat)
-    tracker.close()  # closing twice is fine
-
-
-def test_a_missing_video_fails_before_iteration(tmp_path):
-    with pytest.raises(InputError, match="does not exist"):
-        iter_video_faces(tmp_path / "missing.mp4")
 
 
 # --- real inputs ---------------------------------------------------------------------------------------
