@@ -191,3 +191,43 @@ def test_hair_over_an_upper_arm_becomes_arm_the_torso_and_distant_hair_do_not():
     ys, xs = np.nonzero(hidden)
     reach = segment_distance(np.stack([xs, ys], -1).astype(float), shoulder, elbow).max()
     assert reach <= 0.14 * float(sk.torso_size(joints)) + 1.0  # no wider than an arm
+
+
+def test_where_the_triangle_on_top_is_clear_the_solid_one_beneath_shows():
+    # triangle 0 is solid; triangle 1, drawn later, is opaque only in its left part and swings over 0
+    rest = np.array([[10, 10], [40, 10], [10, 40], [50, 10], [80, 10], [50, 40]], float)
+    triangles = np.array([[0, 1, 2], [3, 4, 5]])
+    alpha = np.zeros((90, 90), np.float32)
+    cv2.fillConvexPoly(alpha, rest[triangles[0]].astype(np.int32), 1.0)
+    alpha[10:41, 50:56] = 1.0  # only a sliver of the second triangle is opaque
+    from toolkit.warp.layers import solid_triangles
+
+    solid = solid_triangles(alpha, rest, triangles)
+    assert solid.tolist() == [True, False]
+    current = rest.copy()
+    current[3:] -= (38, 0)  # the second triangle now lies over the first
+    x, y = 22, 14  # inside both, where the second is clear
+    a = np.linalg.solve(np.c_[current[triangles[0]], np.ones(3)].T, np.array([x, y, 1.0]))
+    kept_x, _, _ = rasterize_backward_map(rest, current, triangles, (0, 0, 90, 90), step=2,
+                                          see_through=(alpha, solid))
+    hole_x, _, _ = rasterize_backward_map(rest, current, triangles, (0, 0, 90, 90), step=2)
+    assert abs(kept_x[y, x] - a @ rest[triangles[0], 0]) < 0.5  # the solid triangle's own pixel
+    assert alpha[y, int(round(hole_x[y, x]))] == 0.0  # without it: a clear pixel, a hole in the part
+
+
+def test_a_fold_maps_each_pixel_through_one_triangle_not_between_two():
+    # two triangles from far-apart places folded onto the same spot: interpolating their maps
+    # between samples would read texture from neither
+    rest = np.array([[0, 0], [30, 0], [0, 30], [200, 0], [230, 0], [200, 30]], float)
+    triangles = np.array([[0, 1, 2], [3, 4, 5]])
+    current = rest.copy()
+    current[3:] = current[3:] - (190, 0)  # the second overlaps the first, shifted 10 px right
+    map_x, _, covered = rasterize_backward_map(rest, current, triangles, (0, 0, 60, 40), step=2)
+    union = np.zeros((40, 60), np.uint8)
+    for corners in current[triangles]:
+        cv2.fillConvexPoly(union, corners.astype(np.int32), 1)
+    inside = cv2.erode(union, np.ones((5, 5), np.uint8)).astype(bool)  # clear of the outline's soft edge
+    assert covered[inside].min() > 0.99
+    near_first = np.abs(map_x - np.arange(60)[None, :]) < 1.0
+    near_second = np.abs(map_x - (np.arange(60)[None, :] + 190)) < 1.0
+    assert (near_first | near_second)[inside].all()

@@ -186,19 +186,24 @@ def triangle_inverse_affines(rest: np.ndarray, current: np.ndarray, triangles: n
 def rasterize_backward_map(
     rest: np.ndarray, current: np.ndarray, triangles: np.ndarray, box: tuple[int, int, int, int], step: int = 1,
     folds_behind: bool = False, empty: np.ndarray | None = None,
+    see_through: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Exact backward map of a piecewise-affine mesh inside box = (x0, y0, x1, y1).
 
     Each moved triangle is drawn into an index image (later triangles on top), and every
     covered pixel samples the source through its triangle's inverse affine map.  With step > 1
     the map is computed on every step-th pixel and interpolated between (it is piecewise
-    linear, so only triangle edges lose a little accuracy), and the coverage becomes a soft
-    edge about step pixels wide, so the mesh's outline (a mouth opening, a limb) is smooth
-    rather than stair-stepped.  With folds_behind, triangles turned over since rest (the inside
+    linear, so only triangle edges lose a little accuracy; where neighbouring samples map far
+    apart, at a fold, each pixel takes its nearest sample's triangle instead), and the coverage
+    becomes a soft edge about step pixels wide, so the mesh's outline (a mouth opening, a limb)
+    is smooth rather than stair-stepped.  With folds_behind, triangles turned over since rest (the inside
     of a fold, such as the crook of a sharply bent elbow) are drawn first, under all the others,
     so they only fill what nothing else covers.  Triangles marked `empty` (transparent at rest:
     the mesh's margin beyond its region) are drawn first of all, so that a moved margin never
-    hides the region's own pixels.  Returns (map_x, map_y,
+    hides the region's own pixels.  With see_through = (alpha at rest (H, W), solid (K,) bool:
+    triangles opaque all over), where the triangle on top is transparent at a pixel (the wall
+    inside a limb's edge triangle, swung over the limb by a fold) the topmost solid triangle
+    there shows instead of a hole.  Returns (map_x, map_y,
     covered): covered is bool for step 1 and a float32 share in [0, 1] otherwise; uncovered
     pixels map to themselves.
     """
@@ -220,24 +225,85 @@ def rasterize_backward_map(
         order = np.concatenate([order[blank], order[~blank]])
     for index in order:
         cv2.fillConvexPoly(owner, corners[index], int(index), lineType=cv2.LINE_8, shift=4)
+    maps = triangle_inverse_affines(rest, current, triangles).astype(np.float32)
+    xs, ys = np.meshgrid(np.arange(cols, dtype=np.float32) * step + x0, np.arange(rows, dtype=np.float32) * step + y0)
+    inside = np.all((moved[order] >= (x0, y0)) & (moved[order] <= (x1, y1)), axis=(1, 2))  # whole areas counted
+    overlapping = np.abs(signed[order[inside]]).sum() > OVERLAP_SHARE * step * step * np.count_nonzero(owner >= 0)
+    if see_through is not None and overlapping:  # only where triangles lie over one another
+        owner = _solid_under_clear(owner, order, corners, maps, xs, ys, *see_through)
     if step > 1:  # close the one-cell gaps that thin slivers leave at a coarse step
         owner = _grow_owner(owner)
     covered = owner >= 0
     # the map reaches one cell beyond the mesh (its edge triangles extended), so the soft edge
     # interpolates between mesh samples instead of pulling in the identity map of empty cells
     extended = _grow_owner(owner) if step > 1 else owner
-    maps = triangle_inverse_affines(rest, current, triangles).astype(np.float32)
-    mapped = extended >= 0
-    xs, ys = np.meshgrid(np.arange(cols, dtype=np.float32) * step + x0, np.arange(rows, dtype=np.float32) * step + y0)
-    safe = np.where(mapped, extended, 0)
-    coefficients = maps.reshape(-1, 6)[safe]  # (rows, cols, 6): one gather for all six
+    map_x, map_y = _affine_map(maps, extended, xs, ys)
+    if step == 1:
+        return map_x, map_y, covered
+    stacked = _upsample_grid(np.dstack([map_x, map_y, covered.astype(np.float32)]), step, (width, height))
+    full_x, full_y, soft = stacked[..., 0].copy(), stacked[..., 1].copy(), stacked[..., 2].copy()
+    if not overlapping:  # an unfolded mesh maps neighbouring samples to neighbouring places
+        return full_x, full_y, soft
+    # where neighbouring samples map to far-apart places (a fold, a crease), interpolating between
+    # them would smear a line of texture: there each pixel takes its nearest sample's triangle
+    torn = _torn_cells(map_x, map_y, extended >= 0, TEAR * step)
+    if torn.any():
+        near_x = np.minimum((np.arange(width) + step // 2) // step, cols - 1)
+        near_y = np.minimum((np.arange(height) + step // 2) // step, rows - 1)
+        py, px = np.nonzero(torn[near_y[:, None], near_x[None, :]])
+        exact_x, exact_y = _affine_map(maps, extended[near_y[py], near_x[px]], (px + x0).astype(np.float32),
+                                       (py + y0).astype(np.float32))
+        full_x[py, px], full_y[py, px] = exact_x, exact_y
+    return full_x, full_y, soft
+
+
+TEAR = 4.0  # neighbouring map samples further apart than this many steps are across a fold
+OVERLAP_SHARE = 1.02  # triangles (inside the box) whose areas add up to more than this share of what
+# all of them cover lie over one another
+
+
+def _affine_map(maps: np.ndarray, owner: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each position (xs, ys) maps through its owner triangle's affine map (itself where it has none)."""
+    mapped = owner >= 0
+    coefficients = maps.reshape(-1, 6)[np.where(mapped, owner, 0)]  # one gather for all six
     map_x = np.where(mapped, coefficients[..., 0] * xs + coefficients[..., 1] * ys + coefficients[..., 2], xs)
     map_y = np.where(mapped, coefficients[..., 3] * xs + coefficients[..., 4] * ys + coefficients[..., 5], ys)
-    map_x, map_y = map_x.astype(np.float32), map_y.astype(np.float32)
-    if step > 1:
-        stacked = _upsample_grid(np.dstack([map_x, map_y, covered.astype(np.float32)]), step, (width, height))
-        return stacked[..., 0].copy(), stacked[..., 1].copy(), stacked[..., 2].copy()
-    return map_x, map_y, covered
+    return map_x.astype(np.float32), map_y.astype(np.float32)
+
+
+def _torn_cells(map_x: np.ndarray, map_y: np.ndarray, mapped: np.ndarray, limit: float) -> np.ndarray:
+    """(rows, cols) bool: mapped cells whose map differs from a mapped neighbour's by more than limit px."""
+    jump_x = (np.maximum(np.abs(np.diff(map_x, axis=1)), np.abs(np.diff(map_y, axis=1))) > limit) \
+        & mapped[:, 1:] & mapped[:, :-1]
+    jump_y = (np.maximum(np.abs(np.diff(map_x, axis=0)), np.abs(np.diff(map_y, axis=0))) > limit) \
+        & mapped[1:] & mapped[:-1]
+    torn = np.zeros(map_x.shape, bool)
+    torn[:, :-1] |= jump_x
+    torn[:, 1:] |= jump_x
+    torn[:-1] |= jump_y
+    torn[1:] |= jump_y
+    return torn
+
+
+def _solid_under_clear(owner: np.ndarray, order: np.ndarray, corners: np.ndarray, maps: np.ndarray,
+                       xs: np.ndarray, ys: np.ndarray, alpha: np.ndarray, solid: np.ndarray) -> np.ndarray:
+    """The owner image with each cell whose top triangle is transparent there (alpha under 0.5 at
+    the rest position it maps to) given to the topmost solid triangle under it, if any."""
+    below = np.full_like(owner, -1)
+    for index in order[np.asarray(solid, bool)[order]]:
+        cv2.fillConvexPoly(below, corners[index], int(index), lineType=cv2.LINE_8, shift=4)
+    contested = (owner >= 0) & (below >= 0) & (below != owner)
+    if not contested.any():
+        return owner
+    top = maps.reshape(-1, 6)[owner[contested]]
+    px, py = xs[contested], ys[contested]
+    height, width = alpha.shape
+    rest_x = np.clip(np.round(top[:, 0] * px + top[:, 1] * py + top[:, 2]), 0, width - 1).astype(int)
+    rest_y = np.clip(np.round(top[:, 3] * px + top[:, 4] * py + top[:, 5]), 0, height - 1).astype(int)
+    clear = alpha[rest_y, rest_x] < 0.5
+    out = owner.copy()
+    out[contested] = np.where(clear, below[contested], owner[contested])
+    return out
 
 
 def _grow_owner(owner: np.ndarray) -> np.ndarray:

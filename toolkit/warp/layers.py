@@ -54,15 +54,25 @@ INTERIOR = np.array([[1 / 3, 1 / 3, 1 / 3], [2 / 3, 1 / 6, 1 / 6], [1 / 6, 2 / 3
                      [1 / 6, 5 / 12, 5 / 12], [5 / 12, 1 / 6, 5 / 12], [5 / 12, 5 / 12, 1 / 6]])
 
 
+def interior_alpha(alpha: np.ndarray, points: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """(K, 7) alpha at rest at seven points inside each triangle."""
+    height, width = alpha.shape
+    corners = np.asarray(points, np.float64)[triangles]  # (K, 3, 2)
+    samples = np.einsum("sc,kcd->ksd", INTERIOR, corners)  # (K, 7, 2)
+    xs = np.clip(np.round(samples[..., 0]).astype(int), 0, width - 1)
+    ys = np.clip(np.round(samples[..., 1]).astype(int), 0, height - 1)
+    return alpha[ys, xs]
+
+
 def empty_triangles(alpha: np.ndarray, points: np.ndarray, triangles: np.ndarray) -> np.ndarray:
     """(K,) bool: mesh triangles that show nothing at rest (alpha under 0.01 at seven points inside each).
 
     A mesh reaches past its region's edge so that the edge is never cut; those outer triangles
     are transparent, and once moved they must not hide the region's own pixels beneath them.
     """
-    height, width = alpha.shape
-    corners = np.asarray(points, np.float64)[triangles]  # (K, 3, 2)
-    samples = np.einsum("sc,kcd->ksd", INTERIOR, corners)  # (K, 7, 2)
-    xs = np.clip(np.round(samples[..., 0]).astype(int), 0, width - 1)
-    ys = np.clip(np.round(samples[..., 1]).astype(int), 0, height - 1)
-    return alpha[ys, xs].max(axis=1) < 0.01
+    return interior_alpha(alpha, points, triangles).max(axis=1) < 0.01
+
+
+def solid_triangles(alpha: np.ndarray, points: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """(K,) bool: mesh triangles opaque at rest (alpha of at least 0.99 at seven points inside each)."""
+    return interior_alpha(alpha, points, triangles).min(axis=1) >= 0.99

@@ -28,7 +28,14 @@ from toolkit.warp.field import (
     upsample_map,
 )
 from toolkit.imaging.fill import fill_hole
-from toolkit.warp.layers import bounding_box, empty_triangles, feather_width, hard_region, layer_alpha
+from toolkit.warp.layers import (
+    bounding_box,
+    empty_triangles,
+    feather_width,
+    hard_region,
+    layer_alpha,
+    solid_triangles,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +64,7 @@ class Layer:
     mesh_points: np.ndarray | None = None  # indices of the points the mesh uses
     rest_alpha: np.ndarray | None = None  # at rest, the source over this alpha (a region with its own edge)
     empty_triangles: np.ndarray | None = None  # mesh triangles transparent at rest, drawn under the others
+    solid_triangles: np.ndarray | None = None  # mesh triangles opaque at rest, shown where one on top is clear
 
 
 @dataclass
@@ -103,9 +111,10 @@ def prepare_scene(image: np.ndarray, plan: MotionPlan, options: WarpOptions, see
         texture = plan.textures.get(int(region))
         if triangles is not None:
             triangles = np.asarray(triangles, np.int64)
-            empty = empty_triangles(alpha, plan.tracks[point_ids, 0], triangles)
+            rest_points = plan.tracks[point_ids, 0]
             layers.append(Layer(alpha, box, point_ids, None, triangles, texture, np.unique(triangles), rest_alpha,
-                                empty))
+                                empty_triangles(alpha, rest_points, triangles),
+                                solid_triangles(alpha, rest_points, triangles)))
         else:
             weights = barycentric_weights(plan.tracks[point_ids, 0], nodes)
             layers.append(Layer(alpha, box, point_ids, weights, None, texture, rest_alpha=rest_alpha))
@@ -189,7 +198,9 @@ def composite_mesh_layer(frame: np.ndarray, scene: Scene, layer: Layer, rest: np
         _blend(frame, box, texture[y0:y1, x0:x1], layer.alpha[y0:y1, x0:x1])
         return
     map_x, map_y, covered = rasterize_backward_map(rest, current, layer.triangles, box, step=2,
-                                                   folds_behind=scene.folds_behind, empty=layer.empty_triangles)
+                                                   folds_behind=scene.folds_behind, empty=layer.empty_triangles,
+                                                   see_through=(layer.alpha, layer.solid_triangles)
+                                                   if scene.folds_behind else None)
     moved, alpha = _sample(scene, layer, map_x, map_y)
     _blend(frame, box, moved, alpha * covered)
 
