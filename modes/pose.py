@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 # over an upper arm (moving with the body, as the rest of the hair does).
 PART_ORDER = ("body", "left_arm", "right_arm", "hair_over_arms")
 HAIR_OVERLAP = 3  # px: the hair in front reaches this far past the sleeve painted under it
+SEAM_FADE = 6.0  # px: the sleeve seen fades into the sleeve painted under hair over this width
 EDGE_BAND = 3  # px: how deep into an arm its edge may hold colours of what is beside it
 ARM_EDGE_GROW = 1  # px: an arm's cleaned mask already holds its edge (see toolkit.imaging.edge_matte)
 
@@ -176,7 +177,8 @@ def sleeve_under_hair(texture: np.ndarray, visible: np.ndarray, hidden: np.ndarr
 
     A normalised blur of the arm's visible pixels, about as wide as the hidden stretch is deep:
     the sleeve's shading carries on smoothly under the hair.  The paint reaches `margin` px past
-    the stretch, so the arm's soft edge there shows sleeve, not an outline of hair.
+    the stretch, so the arm's soft edge there shows sleeve, not an outline of hair, and the
+    sleeve seen fades into it over SEAM_FADE px.
     """
     if not hidden.any() or not visible.any():
         return texture
@@ -186,6 +188,11 @@ def sleeve_under_hair(texture: np.ndarray, visible: np.ndarray, hidden: np.ndarr
     paint = cv2.dilate(hidden.astype(np.uint8), kernel).astype(bool) & ~visible
     out = texture.copy()
     out[paint] = np.clip(np.round(painted[paint]), 0, 255).astype(np.uint8)
+    # the seam with the sleeve seen follows the strands of hair that hid the rest: fade across it
+    away = cv2.distanceTransform((~hidden).astype(np.uint8), cv2.DIST_L2, 3)
+    seam = visible & (away < SEAM_FADE)
+    share = (1.0 - away[seam] / SEAM_FADE)[:, None]
+    out[seam] = np.clip(np.round(share * painted[seam] + (1.0 - share) * texture[seam]), 0, 255).astype(np.uint8)
     return out
 
 
