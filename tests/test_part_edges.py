@@ -12,7 +12,8 @@ from toolkit.imaging.edge_matte import clean_edge, part_share
 from toolkit.motion import skeleton as sk
 from toolkit.motion.plan import MotionPlan
 from toolkit.motion.part_split import limb_width, upper_arm_in_torso, upper_arm_under_hair, wall_by_hand
-from toolkit.motion.skinning import SKIN_BONES, distal_last, segment_distance
+from toolkit.motion.distances import segment_distance
+from toolkit.motion.skinning import SKIN_BONES, distal_last
 from toolkit.warp.field import rasterize_backward_map
 from toolkit.warp.layers import empty_triangles
 from toolkit.warp.renderer import WarpBackbone

@@ -13,7 +13,8 @@ import numpy as np
 
 from toolkit.imaging.masks import keep_touching
 from toolkit.motion import skeleton as sk
-from toolkit.motion.skinning import LEG_BONES, SKIN_BONES, bone_segments, segment_distance, torso_polygon_distance
+from toolkit.motion.distances import polyline_distance, segment_distance
+from toolkit.motion.skinning import LEG_BONES, SKIN_BONES, bone_segments, torso_polygon_distance
 
 
 def part_labels(silhouette: np.ndarray, joints: np.ndarray, image: np.ndarray | None = None,
@@ -274,11 +275,6 @@ def wall_by_hand(image: np.ndarray, inside: np.ndarray, joints: np.ndarray, arm:
     opening = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
     result[window] = cv2.morphologyEx(candidates.astype(np.uint8), cv2.MORPH_OPEN, opening).astype(bool)
     return result
-
-
-def polyline_distance(points: np.ndarray, polyline: np.ndarray) -> np.ndarray:
-    """Distance of points (..., 2) to a polyline (K, 2)."""
-    return np.min([segment_distance(points, polyline[i], polyline[i + 1]) for i in range(len(polyline) - 1)], axis=0)
 
 
 def hair_mask(ids: np.ndarray, inside: np.ndarray, joints: np.ndarray, arms: dict[str, np.ndarray],

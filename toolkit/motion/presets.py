@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import cv2
 import numpy as np
 
+from toolkit.imaging.masks import inside_polygon
 from toolkit.motion import skeleton as sk
 from toolkit.motion.timing import Timeline
 
@@ -247,8 +247,9 @@ def raise_one_arm(source: np.ndarray, side: str, frames: int, size: tuple[int, i
     amounts = steps
     elbows = shoulder + upper_length * direction(rest[0] + amounts[:, None] * (upper_goal - rest[0]))
     hands = np.logical_and.reduce([clear(elbows + length * direction(bins)[None]) for length in reaches])
-    torso = source[[sk.LEFT_SHOULDER, sk.RIGHT_SHOULDER, sk.RIGHT_HIP, sk.LEFT_HIP]].astype(np.float32)
-    over_torso = sum(over_polygon(elbows + length * direction(bins)[None], torso) for length in reaches)
+    torso = source[[sk.LEFT_SHOULDER, sk.RIGHT_SHOULDER, sk.RIGHT_HIP, sk.LEFT_HIP]]
+    over_torso = sum(inside_polygon(tips, torso).reshape(tips.shape[:-1])
+                     for tips in (elbows + length * direction(bins)[None] for length in reaches))
     blocked = 100.0 * (~hands).astype(float) + 5.0 * over_torso  # (steps, bins); crossing the torso is avoided too
     jumps = np.arange(-4, 5)
     cost = np.full(72, np.inf)
@@ -274,13 +275,6 @@ def raise_one_arm(source: np.ndarray, side: str, frames: int, size: tuple[int, i
         return sk.compose_pose(source, identity, 0.0, angles)
 
     return np.stack([pose(np.sin(np.pi * t / max(frames - 1, 1)) ** 2) for t in range(frames)])
-
-
-def over_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
-    """Boolean (...): points (..., 2) inside a convex or simple polygon (K, 2)."""
-    flat = points.reshape(-1, 2)
-    inside = np.array([cv2.pointPolygonTest(polygon, (float(x), float(y)), False) >= 0 for x, y in flat])
-    return inside.reshape(points.shape[:-1])
 
 
 PRESETS: dict[str, Preset] = {

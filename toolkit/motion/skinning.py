@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 from scipy.spatial import Delaunay
 
+from toolkit.motion.distances import segment_distance
 from toolkit.motion import skeleton as sk
 from toolkit.imaging.masks import inside_polygon
 
@@ -43,15 +44,6 @@ def bone_segments(joints: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]
             end = end + 1.6 * (tip - end) if np.linalg.norm(tip - end) > 1 else end + 0.25 * (end - start)
         segments[bone.name] = (start, end)
     return segments
-
-
-def segment_distance(points: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """Distance of points (..., 2) to the segment start-end."""
-    direction = end - start
-    length2 = max(float(direction @ direction), 1e-9)
-    t = np.clip(((points - start) @ direction) / length2, 0.0, 1.0)
-    closest = start + t[..., None] * direction
-    return np.linalg.norm(points - closest, axis=-1)
 
 
 def torso_polygon_distance(points: np.ndarray, joints: np.ndarray) -> np.ndarray:

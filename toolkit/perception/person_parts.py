@@ -81,18 +81,6 @@ def body_frame(joints: np.ndarray) -> BodyFrame:
 
 # ---------------------------------------------------------------------------- geometry helpers
 
-def segment_distance(points: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Distance of points (..., 2) to the segment a-b."""
-    ab = b - a
-    t = np.clip(((points - a) @ ab) / max(float(ab @ ab), 1e-9), 0.0, 1.0)
-    return np.linalg.norm(points - (a + t[..., None] * ab), axis=-1)
-
-
-def polyline_distance(points: np.ndarray, line: np.ndarray) -> np.ndarray:
-    """Distance of points (..., 2) to a polyline (K, 2)."""
-    return np.min([segment_distance(points, line[i], line[i + 1]) for i in range(len(line) - 1)], axis=0)
-
-
 def pixel_grid(shape: tuple[int, int]) -> np.ndarray:
     """(H, W, 2) float x, y of every pixel."""
     ys, xs = np.mgrid[: shape[0], : shape[1]]
