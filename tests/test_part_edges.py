@@ -15,7 +15,7 @@ from toolkit.motion.part_split import limb_width, upper_arm_in_torso, upper_arm_
 from toolkit.motion.distances import segment_distance
 from toolkit.motion.skinning import SKIN_BONES, distal_last
 from toolkit.warp.field import rasterize_backward_map
-from toolkit.warp.layers import empty_triangles
+from toolkit.warp.layers import triangle_cover
 from toolkit.warp.renderer import WarpBackbone
 
 DARK, WALL = np.array([30, 30, 30]), np.array([230, 230, 225])
@@ -148,7 +148,7 @@ def test_a_transparent_margin_triangle_never_hides_the_part_beneath_it():
     triangles = np.array([[0, 1, 2], [1, 3, 4]])
     alpha = np.zeros((80, 80), np.float32)
     cv2.fillConvexPoly(alpha, rest[triangles[0]].astype(np.int32), 1.0)  # only the first triangle shows
-    empty = empty_triangles(alpha, rest, triangles)
+    empty, _ = triangle_cover(alpha, rest, triangles)
     assert empty.tolist() == [False, True]
     current = rest.copy()
     current[3], current[4] = (5, 35), (45, 15)  # the margin triangle swings over the first one, not turned over
@@ -201,9 +201,7 @@ def test_where_the_triangle_on_top_is_clear_the_solid_one_beneath_shows():
     alpha = np.zeros((90, 90), np.float32)
     cv2.fillConvexPoly(alpha, rest[triangles[0]].astype(np.int32), 1.0)
     alpha[10:41, 50:56] = 1.0  # only a sliver of the second triangle is opaque
-    from toolkit.warp.layers import solid_triangles
-
-    solid = solid_triangles(alpha, rest, triangles)
+    _, solid = triangle_cover(alpha, rest, triangles)
     assert solid.tolist() == [True, False]
     current = rest.copy()
     current[3:] -= (38, 0)  # the second triangle now lies over the first

@@ -33,7 +33,6 @@ class OutlineOptions:
     reach: float = 0.3  # longest ray
     min_radius: float = 0.012  # an arm is at least this thick on each side
     core: float = 0.03  # the arm's middle, whose colours are the arm's (where not against the background)
-    palette: int = 16  # colour clusters
     dead_zone: float = 0.7  # log-likelihood ratios below this are no evidence either way
     clip: float = 2.0  # ... and above dead_zone + clip count fully
     edge_weight: float = 2.0

@@ -85,6 +85,7 @@ def distance_labels(silhouette: np.ndarray, joints: np.ndarray, step: int = 2) -
 
 
 ARMS = ("left_arm", "right_arm")
+PALETTE_SIZE = 20  # colour clusters the person is split into before outlining the arms
 
 
 def outline_labels(silhouette: np.ndarray, joints: np.ndarray, image: np.ndarray, step: int = 2) -> dict[str, np.ndarray]:
@@ -102,7 +103,7 @@ def outline_labels(silhouette: np.ndarray, joints: np.ndarray, image: np.ndarray
     inside = silhouette > 0.5
     lab = colour_features(image)
     smooth = cv2.GaussianBlur(lab, (0, 0), max(1.0, 0.007 * scale))  # fine patterns (a leopard print) averaged
-    centres = colour_palette(smooth[::step, ::step], inside[::step, ::step], 20)
+    centres = colour_palette(smooth[::step, ::step], inside[::step, ::step], PALETTE_SIZE)
     if centres is None:
         return distance_labels(silhouette, joints, step)
     ids = cv2.resize(palette_ids(smooth[::step, ::step], centres).astype(np.uint8), (width, height),

@@ -64,15 +64,12 @@ def interior_alpha(alpha: np.ndarray, points: np.ndarray, triangles: np.ndarray)
     return alpha[ys, xs]
 
 
-def empty_triangles(alpha: np.ndarray, points: np.ndarray, triangles: np.ndarray) -> np.ndarray:
-    """(K,) bool: mesh triangles that show nothing at rest (alpha under 0.01 at seven points inside each).
+def triangle_cover(alpha: np.ndarray, points: np.ndarray, triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(K,) bool each: triangles that show nothing at rest (alpha under 0.01 at seven points inside
+    each), and triangles opaque all over at rest (alpha of at least 0.99 at all seven).
 
     A mesh reaches past its region's edge so that the edge is never cut; those outer triangles
     are transparent, and once moved they must not hide the region's own pixels beneath them.
     """
-    return interior_alpha(alpha, points, triangles).max(axis=1) < 0.01
-
-
-def solid_triangles(alpha: np.ndarray, points: np.ndarray, triangles: np.ndarray) -> np.ndarray:
-    """(K,) bool: mesh triangles opaque at rest (alpha of at least 0.99 at seven points inside each)."""
-    return interior_alpha(alpha, points, triangles).min(axis=1) >= 0.99
+    inside = interior_alpha(alpha, points, triangles)
+    return inside.max(axis=1) < 0.01, inside.min(axis=1) >= 0.99

@@ -30,11 +30,10 @@ from toolkit.warp.field import (
 from toolkit.imaging.fill import fill_hole
 from toolkit.warp.layers import (
     bounding_box,
-    empty_triangles,
     feather_width,
     hard_region,
     layer_alpha,
-    solid_triangles,
+    triangle_cover,
 )
 
 log = logging.getLogger(__name__)
@@ -111,10 +110,9 @@ def prepare_scene(image: np.ndarray, plan: MotionPlan, options: WarpOptions, see
         texture = plan.textures.get(int(region))
         if triangles is not None:
             triangles = np.asarray(triangles, np.int64)
-            rest_points = plan.tracks[point_ids, 0]
+            empty, solid = triangle_cover(alpha, plan.tracks[point_ids, 0], triangles)
             layers.append(Layer(alpha, box, point_ids, None, triangles, texture, np.unique(triangles), rest_alpha,
-                                empty_triangles(alpha, rest_points, triangles),
-                                solid_triangles(alpha, rest_points, triangles)))
+                                empty, solid))
         else:
             weights = barycentric_weights(plan.tracks[point_ids, 0], nodes)
             layers.append(Layer(alpha, box, point_ids, weights, None, texture, rest_alpha=rest_alpha))
