@@ -29,13 +29,12 @@ import sys
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from toolkit.metrics import delta_e, lab_mean, legs_region, torso_region  # noqa: E402
+from toolkit.metrics import away_from_person, delta_e, face_box, lab_mean, legs_region, torso_region  # noqa: E402
 
 PAIRS = [  # (person, garment, garment mask or None, category)
     ("person_049205.jpg", "garment_upper_00055.jpg", None, "upper"),
@@ -55,22 +54,6 @@ def read_rgb(path: Path) -> np.ndarray:
     from toolkit.media.images import load_image
 
     return load_image(path, max_side=100_000).rgb
-
-
-def face_box(joints: np.ndarray, shape: tuple[int, int]) -> tuple[slice, slice]:
-    face = joints[:11]
-    lo, hi = face.min(axis=0), face.max(axis=0)
-    pad = 0.4 * float((hi - lo).max())
-    x0, y0 = int(max(0, lo[0] - pad)), int(max(0, lo[1] - pad))
-    x1, y1 = int(min(shape[1], hi[0] + pad)), int(min(shape[0], hi[1] + pad))
-    return slice(y0, y1), slice(x0, x1)
-
-
-def background_region(silhouette: np.ndarray) -> np.ndarray:
-    h, w = silhouette.shape
-    grow = int(round(0.025 * np.hypot(h, w)))
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1,) * 2)
-    return cv2.dilate((silhouette > 0.5).astype(np.uint8), kernel) == 0
 
 
 def garment_colour(path: Path, mask_path: Path | None) -> np.ndarray:
@@ -113,7 +96,7 @@ def measure(source: np.ndarray, output: np.ndarray, joints: np.ndarray, silhouet
     shape = source.shape[:2]
     region = torso_region(joints, shape) if category == "upper" else legs_region(joints, shape)
     rows, cols = face_box(joints, shape)
-    outside = background_region(silhouette)
+    outside = away_from_person(silhouette)
     change = np.abs(output.astype(np.float64) - source.astype(np.float64)).mean(axis=2)
     figures = {
         "delta_e": delta_e(lab_mean(output, region), garment_lab),

@@ -40,7 +40,7 @@ from toolkit.audio.features import band_envelope
 from toolkit.media.contact_sheet import make_contact_sheet, pick_frame_indices
 from toolkit.media.images import load_image, save_image
 from toolkit.media.video_reader import iter_video_frames, probe_video
-from toolkit.metrics import audio_envelope, count_blinks, masked_ssim, pauses, peak_lag_correlation
+from toolkit.metrics import audio_envelope, away_from_person, count_blinks, masked_ssim, pauses, peak_lag_correlation
 from toolkit.perception.body import person_mask
 from toolkit.perception.face import detect_faces, eye_openness, head_yaw, mouth_opening
 from toolkit.pipeline import render
@@ -98,10 +98,7 @@ def sheet(frames: list[np.ndarray], path: Path) -> None:
 
 def background_mask(source: np.ndarray) -> np.ndarray:
     """Pixels well away from the person: outside the silhouette grown by BACKGROUND_GROW of the diagonal."""
-    grow = int(round(BACKGROUND_GROW * np.hypot(*source.shape[:2])))
-    person = (person_mask(source) > 0.5).astype(np.uint8)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
-    return cv2.dilate(person, kernel) == 0
+    return away_from_person(person_mask(source), BACKGROUND_GROW)
 
 
 def speech_case(assets: Path, out: Path, image_name: str, audio_name: str) -> dict:

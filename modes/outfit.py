@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -229,8 +229,7 @@ class OutfitMode:
                                 options.max_side)[0]
         dressed = self.dress_array(image, garment, options)
         plan = PoseMode().plan(dressed, pose_options(options), scale=scale)
-        plan.source = dressed  # every part, and what is filled in behind them, comes from the dressed photo
-        return plan
+        return replace(plan, source=dressed)  # every part, and what is filled in behind them, is the dressed photo
 
     def write(self, image: Path, output: Path, options: OutfitOptions, progress: Progress | None = None,
               notify: Notify = to_stderr) -> list[Path]:

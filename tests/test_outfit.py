@@ -11,23 +11,9 @@ from toolkit.imaging import garment_drawing as draw
 from toolkit.imaging.tps import fit_tps, tps_map
 from toolkit.perception.garment import analyse_garment
 from toolkit.perception.garment_cutout import cut_out
-from toolkit.metrics import delta_e, lab_mean, legs_region, torso_region
+from toolkit.metrics import away_from_person, delta_e, face_box, lab_mean, legs_region, torso_region
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def face_box(joints: np.ndarray, shape: tuple[int, int]) -> tuple[slice, slice]:
-    face = joints[:11]
-    lo, hi = face.min(axis=0), face.max(axis=0)
-    pad = 0.4 * float((hi - lo).max())
-    return (slice(int(max(0, lo[1] - pad)), int(min(shape[0], hi[1] + pad))),
-            slice(int(max(0, lo[0] - pad)), int(min(shape[1], hi[0] + pad))))
-
-
-def background(silhouette: np.ndarray) -> np.ndarray:
-    grow = int(round(0.025 * np.hypot(*silhouette.shape)))
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1,) * 2)
-    return cv2.dilate((silhouette > 0.5).astype(np.uint8), kernel) == 0
 
 
 def drawn_mask(rgb: np.ndarray) -> np.ndarray:
@@ -214,7 +200,7 @@ def test_a_garment_replaces_the_clothing_and_leaves_face_and_background_alone(as
     assert delta_e(lab_mean(out, torso), green) < 15  # now the green top
     rows, cols = face_box(joints, rgb.shape[:2])
     assert structural_similarity(rgb[rows, cols], out[rows, cols], channel_axis=2, data_range=255) >= 0.95
-    outside = background(silhouette)
+    outside = away_from_person(silhouette)
     assert np.abs(out.astype(float) - rgb.astype(float)).mean(axis=2)[outside].mean() <= 3.0
 
 
@@ -388,7 +374,7 @@ def test_real_pairs_meet_the_acceptance_figures(assets, real_person, garment_nam
     assert delta_e(lab_mean(out, region), lab_mean(garment_rgb, garment.cutout.mask)) <= 15
     rows, cols = face_box(joints, rgb.shape[:2])
     assert structural_similarity(rgb[rows, cols], out[rows, cols], channel_axis=2, data_range=255) >= 0.95
-    assert np.abs(out.astype(float) - rgb.astype(float)).mean(axis=2)[background(silhouette)].mean() <= 3.0
+    assert np.abs(out.astype(float) - rgb.astype(float)).mean(axis=2)[away_from_person(silhouette)].mean() <= 3.0
 
 
 @pytest.mark.assets

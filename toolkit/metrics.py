@@ -198,12 +198,27 @@ def torso_region(joints: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 def legs_region(joints: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """(H, W) bool: bands along both legs' bones, the thigh from 25% of its length down, the shin to 90%."""
-    torso = np.linalg.norm(0.5 * (joints[11] + joints[12]) - 0.5 * (joints[23] + joints[24]))
     mask = np.zeros(shape, np.uint8)
-    width = max(2, int(round(2 * 0.06 * torso)))
-    for hip, knee, ankle in ((23, 25, 27), (24, 26, 28)):
+    width = max(2, int(round(2 * 0.06 * float(sk.torso_size(joints)))))
+    for hip, knee, ankle in (sk.CHAINS["left_leg"], sk.CHAINS["right_leg"]):
         top = joints[hip] + 0.25 * (joints[knee] - joints[hip])
         bottom = joints[knee] + 0.9 * (joints[ankle] - joints[knee])
         for a, b in ((top, joints[knee]), (joints[knee], bottom)):
             cv2.line(mask, tuple(int(v) for v in np.round(a)), tuple(int(v) for v in np.round(b)), 1, width)
     return mask.astype(bool)
+
+
+def face_box(joints: np.ndarray, shape: tuple[int, int]) -> tuple[slice, slice]:
+    """(rows, cols) of the face's box: MediaPipe Pose's face points (0-10) padded by 40% of its size."""
+    face = joints[:11]
+    lo, hi = face.min(axis=0), face.max(axis=0)
+    pad = 0.4 * float((hi - lo).max())
+    return (slice(int(max(0, lo[1] - pad)), int(min(shape[0], hi[1] + pad))),
+            slice(int(max(0, lo[0] - pad)), int(min(shape[1], hi[0] + pad))))
+
+
+def away_from_person(silhouette: np.ndarray, grow: float = 0.025) -> np.ndarray:
+    """(H, W) bool: outside the silhouette (> 0.5) grown by `grow` of the image's diagonal."""
+    radius = int(round(grow * np.hypot(*silhouette.shape[:2])))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2)
+    return cv2.dilate((np.asarray(silhouette) > 0.5).astype(np.uint8), kernel) == 0
