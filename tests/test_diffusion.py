@@ -164,6 +164,40 @@ def test_a_folder_of_fp16_weight_files_is_loaded_as_that_variant(tmp_path):
     assert weights_variant(tmp_path) is None  # full-precision files present: load those
 
 
+def test_a_gpu_this_machine_lacks_is_an_input_error(monkeypatch):
+    from toolkit.diffusion.loading import pick_device
+
+    assert pick_device("cpu") == torch.device("cpu")
+    with pytest.raises(InputError, match="not a torch device"):
+        pick_device("gpu please")
+    if not torch.cuda.is_available():  # as here: the real check, no stand-in
+        with pytest.raises(InputError, match=r"^--device cuda: no such CUDA device on this machine \(0 found\)$"):
+            pick_device("cuda")
+        with pytest.raises(InputError, match="no such CUDA device"):  # before any weights are loaded
+            get_backbone("wan:tiny", RenderOptions(backbone="wan:tiny", device="cuda:1")).pipe
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    for name in ("cuda", "cuda:0", "cuda:1"):
+        with pytest.raises(InputError, match=rf"^--device {name}: no such CUDA device .*\(0 found\)$"):
+            pick_device(name)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert pick_device("cuda") == torch.device("cuda") and pick_device("cuda:1") == torch.device("cuda:1")
+    with pytest.raises(InputError, match=r"^--device cuda:2: no such CUDA device .*\(2 found\)$"):
+        pick_device("cuda:2")
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    with pytest.raises(InputError, match="^--device mps: Apple MPS is not available"):
+        pick_device("mps")
+
+
+def test_a_tiny_pipeline_leaves_the_hub_settings_alone(monkeypatch):
+    from weights.manager import offline
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    assert get_backbone("wan:tiny", RenderOptions(backbone="wan:tiny", device="cpu")).pipe is not None
+    assert not offline()  # a later `weights fetch` in the same process may still download
+
+
 def test_cpu_offload_without_a_gpu_is_an_input_error():
     backbone = get_backbone("wan:tiny", RenderOptions(backbone="wan:tiny", cpu_offload=True, device="cpu"))
     with pytest.raises(InputError, match="--cpu-offload"):

@@ -63,6 +63,19 @@ def _stamp_key(path: Path) -> tuple[str, os.stat_result]:
     return str(real), real.stat()
 
 
+def _stamp_of(sha256: str, stat: os.stat_result) -> dict:
+    return {"sha256": sha256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def stamp(path: str | os.PathLike[str], sha256: str) -> None:
+    """Record that the file's SHA-256 is `sha256`, already computed by the caller: the file is not read."""
+    key, stat = _stamp_key(Path(path))
+    stamps_path = cache_dir() / VERIFIED_FILE
+    stamps = _read_json(stamps_path)
+    stamps[key] = _stamp_of(sha256.strip().lower(), stat)
+    _write_json(stamps_path, stamps)
+
+
 def matches(path: str | os.PathLike[str], sha256: str, *, force: bool = False) -> bool:
     """True if the file's SHA-256 is `sha256`; hashed only when changed since it last matched (or `force`)."""
     sha256 = sha256.strip().lower()
@@ -70,13 +83,13 @@ def matches(path: str | os.PathLike[str], sha256: str, *, force: bool = False) -
     stamps_path = cache_dir() / VERIFIED_FILE
     stamps = _read_json(stamps_path)
     stamp = stamps.get(key)
-    if not force and stamp == {"sha256": sha256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}:
+    if not force and stamp == _stamp_of(sha256, stat):
         return True
     if stat.st_size >= 1 << 28:
         log.info("checking the SHA-256 of %s (%.1f GB)", path, stat.st_size / 1e9)
     ok = file_sha256(key) == sha256
     if ok:
-        stamps[key] = {"sha256": sha256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+        stamps[key] = _stamp_of(sha256, stat)
     else:
         stamps.pop(key, None)
     if ok or stamp is not None:

@@ -301,7 +301,7 @@ def _fetch_file(item: Checkpoint, progress: Progress | None) -> Path:
         target.unlink()
     download(item.url, target, item.sha256, item.size_bytes, progress)
     if item.sha256 is not None:
-        digests.matches(target, item.sha256)  # stamps the verified file, so loading it does not hash it again
+        digests.stamp(target, item.sha256)  # download() checked it: loading it will not hash it again
     return target
 
 
@@ -398,7 +398,7 @@ def _record(model: HubModel, folder: Path) -> None:
             raise InputError(f"The download of {model.repo_id}/{rel} does not match its SHA-256; it was removed. "
                              f"Run `{fetch_command(model.name)}` again.")
         recorded[rel] = actual
-        digests.matches(folder / rel, actual)  # stamp: hashed just now
+        digests.stamp(folder / rel, actual)  # hashed just now
     digests.save_recorded(model.name, folder.name, recorded)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -12,24 +11,34 @@ import torch
 from toolkit.diffusion.registry import ModelSpec
 from toolkit.diffusion.settings import DiffusionSettings
 from toolkit.errors import InputError
+from weights.manager import model_folder
 
 log = logging.getLogger(__name__)
 
 _DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 
 
+def _mps_available() -> bool:
+    return getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+
+
 def pick_device(name: str) -> torch.device:
-    """'auto' is the first GPU (CUDA, then Apple MPS), else the CPU."""
-    if name != "auto":
-        try:
-            return torch.device(name)
-        except RuntimeError:
-            raise InputError(f"--device: '{name}' is not a torch device (try cuda, cuda:1, mps or cpu)") from None
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
+    """'auto' is the first GPU (CUDA, then Apple MPS), else the CPU; a named GPU must exist on this machine."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        return torch.device("mps") if _mps_available() else torch.device("cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise InputError(f"--device: '{name}' is not a torch device (try cuda, cuda:1, mps or cpu)") from None
+    if device.type == "cuda":
+        found = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if (device.index or 0) >= found:
+            raise InputError(f"--device {name}: no such CUDA device on this machine ({found} found)")
+    elif device.type == "mps" and (not _mps_available() or (device.index or 0) > 0):
+        raise InputError(f"--device {name}: Apple MPS is not available on this machine")
+    return device
 
 
 def pick_dtype(name: str, spec: ModelSpec, device: torch.device) -> torch.dtype:
@@ -43,14 +52,6 @@ def pick_dtype(name: str, spec: ModelSpec, device: torch.device) -> torch.dtype:
 
 def weights_folder(spec: ModelSpec, settings: DiffusionSettings) -> Path:
     """The local diffusers folder of a model (--weights overrides the registry), never downloading."""
-    try:
-        from weights.manager import model_folder
-    except ImportError:
-        path = Path(settings.weights or "")
-        if settings.weights and (path / "model_index.json").is_file():
-            return path
-        raise InputError(f"backbone '{spec.name}' needs its weights, and this installation has no weights "
-                         "manager: pass --weights with a local diffusers folder") from None
     return model_folder(settings.weights or spec.checkpoint)
 
 
@@ -78,7 +79,6 @@ def build_pipeline(spec: ModelSpec, settings: DiffusionSettings, *, tiny: bool =
     pipeline_class = getattr(diffusers, spec.pipeline)
     extra: dict[str, Any] = {}
     if tiny:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing below may reach the hub
         components = spec.tiny(0)
         if spec.family == "wan":
             from toolkit.diffusion.tiny import tiny_text_embeddings
