@@ -255,7 +255,7 @@ def build_click_tab(ctx: DemoContext) -> None:
                 seed = seed_box()
             with gr.Row():
                 loop = gr.Checkbox(False, label="Loop", info="the last frame leads back into the first")
-                backbone = backbone_dropdown()
+                backbone = backbone_dropdown(ctx.backbones)
             run = gr.Button("Animate", variant="primary", elem_id="click-run")
             video = result_video("click-video")
     render_inputs = [source, points, prompt, drags, strength, frames, seed, loop, backbone]

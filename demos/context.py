@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
@@ -20,10 +20,12 @@ PREVIEW_GROUP = "preview"  # mask and skeleton previews, kept apart so they neve
 
 @dataclass(frozen=True)
 class DemoContext:
-    """The demo's settings and job runner, handed to each mode's tab and endpoint builders."""
+    """The demo's settings and job runner, handed to each mode's tab and endpoint builders, and the
+    backbones the tabs offer (found once, when the context is built: each check reads the weights cache)."""
 
     settings: DemoSettings
     runner: JobRunner
+    backbones: tuple[str, ...] = field(default_factory=lambda: tuple(usable_backbones()))
 
     def render_event(self, **extra: Any) -> dict[str, Any]:
         """Event keywords for a render: queued in the render group under the concurrency limit."""
@@ -51,9 +53,10 @@ def usable_backbones() -> list[str]:
     return ["warp"] + [name for name, spec in sorted(MODELS.items()) if is_present(spec.checkpoint)]
 
 
-def backbone_dropdown(**extra: Any) -> gr.Dropdown:
-    """The rendering backbone, warp first and chosen; diffusion backbones only where their weights are."""
-    return gr.Dropdown(usable_backbones(), value="warp", label="Backbone",
+def backbone_dropdown(backbones: Sequence[str], **extra: Any) -> gr.Dropdown:
+    """The rendering backbone among `backbones` (DemoContext.backbones: warp first, diffusion backbones
+    only where their weights are), warp chosen."""
+    return gr.Dropdown(list(backbones), value="warp", label="Backbone",
                        info="warp: fast, needs no weights; diffusion backbones appear once `animate weights "
                             "fetch` has their weights", **extra)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -143,15 +143,15 @@ def endpoint_signature(specs: list[FieldSpec], progress: inspect.Parameter) -> i
     return inspect.Signature(parameters)
 
 
-def shared_inputs(visible: bool, max_frames: int) -> dict[str, gr.components.Component]:
-    """frames, seed and backbone, as page widgets or hidden API inputs."""
+def shared_inputs(visible: bool, max_frames: int, backbones: Sequence[str]) -> dict[str, gr.components.Component]:
+    """frames, seed and backbone (one of `backbones` on the page), as page widgets or hidden API inputs."""
     if not visible:
         return {"frames": gr.Number(None, label="frames", precision=0, visible=False),
                 "seed": gr.Number(0, label="seed", precision=0, visible=False),
                 "backbone": gr.Textbox("warp", label="backbone", visible=False)}
     return {"frames": gr.Slider(0, max_frames, value=0, step=1, label="Frames",
                                 info=f"0: the mode's default length; at most {max_frames} in this demo"),
-            "seed": seed_box(), "backbone": backbone_dropdown()}
+            "seed": seed_box(), "backbone": backbone_dropdown(backbones)}
 
 
 def add_generic_api(ctx: DemoContext, mode: str) -> None:
@@ -159,7 +159,7 @@ def add_generic_api(ctx: DemoContext, mode: str) -> None:
     specs = field_specs(ctx.runner.modes[mode].options_class)
     inputs = {"image": gr.File(label="image", visible=False)}
     inputs.update({spec.name: field_input(spec, visible=False) for spec in specs})
-    inputs.update(shared_inputs(False, ctx.settings.max_frames))
+    inputs.update(shared_inputs(False, ctx.settings.max_frames, ctx.backbones))
     output = gr.File(label="video", visible=False)
     gr.on(triggers=[], fn=make_generic_endpoint(ctx.runner, mode, specs), inputs_kwargs=inputs, outputs=output,
           api_name=mode, **ctx.render_event())
@@ -177,7 +177,7 @@ def build_generic_tab(ctx: DemoContext, mode: str) -> None:
             for spec in specs:
                 inputs[spec.name] = field_input(spec)
         with gr.Column(scale=2):
-            inputs.update(shared_inputs(True, ctx.settings.max_frames))
+            inputs.update(shared_inputs(True, ctx.settings.max_frames, ctx.backbones))
             run = gr.Button("Animate", variant="primary", elem_id=f"{mode}-run")
             video = result_video(f"{mode}-video")
     run.click(make_generic_endpoint(runner, mode, specs), inputs_kwargs=inputs, outputs=video,

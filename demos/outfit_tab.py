@@ -32,7 +32,6 @@ MODE = "outfit"
 CATEGORIES = ("auto", "upper", "lower", "dress")
 STILL, ANIMATED = "Still photo", "Animated clip"
 MAX_GARMENTS = 8  # per job: a bigger catalogue belongs on the command line
-VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm")
 
 
 def drawn_garments(folder: Path) -> list[tuple[str, str]]:
@@ -92,11 +91,6 @@ def add_outfit_api(ctx: DemoContext) -> None:
                 output=gr.File(label="files", file_count="multiple", visible=False))
 
 
-def first_clip(files: list[str]) -> str | None:
-    """The first video among a job's files (what the player shows), or None for stills."""
-    return next((path for path in files if Path(path).suffix.lower() in VIDEO_SUFFIXES), None)
-
-
 def add_picked(current: list[str] | None, evt: gr.SelectData) -> list[str]:
     """The garment list with the gallery's clicked garment added (once)."""
     picked = evt.value["image"]["path"] if isinstance(evt.value, dict) else str(evt.value)
@@ -139,7 +133,7 @@ def build_outfit_tab(ctx: DemoContext) -> None:
         with gr.Column(scale=2):
             with gr.Row():
                 seed = seed_box()
-                backbone = backbone_dropdown()
+                backbone = backbone_dropdown(ctx.backbones)
             run = gr.Button("Dress", variant="primary", elem_id="outfit-run")
             results = gr.Gallery(label="Results", columns=2, height=420, object_fit="contain", format="png",
                                  buttons=["download"], elem_id="outfit-results")
@@ -157,7 +151,7 @@ def build_outfit_tab(ctx: DemoContext) -> None:
         animated = kind == ANIMATED
         files = endpoint(image, garments or [], category, None, None, preset if animated else None, None, None,
                          frames if animated else None, seed, backbone, progress)
-        return files, first_clip(files)
+        return files, (files[0] if animated and files else None)  # an animated job writes only clips
 
     kind.change(show_motion, kind, [motion, video], queue=False, **UI_ONLY)
     gallery.select(add_picked, garments, garments, queue=False, **UI_ONLY)

@@ -95,7 +95,7 @@ def build_portrait_tab(ctx: DemoContext) -> None:
             with gr.Row():
                 frames = frames_slider(ctx.settings.max_frames, 0, natural="as long as the audio or video")
                 seed = seed_box()
-            backbone = backbone_dropdown()
+            backbone = backbone_dropdown(ctx.backbones)
             run = gr.Button("Animate", variant="primary", elem_id="portrait-run")
             video = result_video("portrait-video")
 

@@ -120,7 +120,7 @@ def build_pose_tab(ctx: DemoContext) -> None:
             with gr.Row():
                 frames = frames_slider(ctx.settings.max_frames, 0, natural="48 for presets, else the driver's length")
                 seed = seed_box()
-            backbone = backbone_dropdown()
+            backbone = backbone_dropdown(ctx.backbones)
             run = gr.Button("Animate", variant="primary", elem_id="pose-run")
             video = result_video("pose-video")
 

@@ -5,8 +5,8 @@ wherever it is (even inside C code that never calls back), a crash in native cod
 the server down, and renders never compete with the server (or each other) for Python's GIL:
 two warp renders in threads of one process were seen to stall for minutes.
 
-The child renders as the CLI does (the pipeline, or the mode's own `write` for a mode whose
-output is not always one clip, such as outfit's stills and catalogues) and sends
+The child renders as the CLI does (toolkit.pipeline.write_outputs: the pipeline, or the mode's own
+`write` for a mode whose output is not always one clip, such as outfit's stills and catalogues) and sends
 ("progress", done, total) after every frame and ("note", message) for what the mode tells its
 user, then ("done", [paths]), ("input_error", message) or ("error", traceback).
 """
@@ -63,19 +63,15 @@ def warm_up() -> None:
 
 def child_main(mode: Any, image: str, output: str, options: Any, channel: Connection) -> None:
     """In the job's process: render and report progress, notes and the outcome through `channel`."""
-    from toolkit.pipeline import render
+    from toolkit.pipeline import write_outputs
 
     def progress(done: int, total: int) -> None:
         channel.send(("progress", done, total))
 
     try:
-        writer = getattr(mode, "write", None)
-        if writer is not None:
-            written = writer(Path(image), Path(output), options, progress=progress,
-                             notify=lambda message: channel.send(("note", message)))
-        else:
-            written = [render(mode, image, output, options, progress=progress).output]
-        channel.send(("done", [str(path) for path in written]))
+        written = write_outputs(mode, image, output, options, progress=progress,
+                                notify=lambda message: channel.send(("note", message)))
+        channel.send(("done", [str(path) for path in written.files]))
     except InputError as exc:
         channel.send(("input_error", str(exc)))
     except BaseException:  # noqa: BLE001 - everything goes back to the server, which logs it

@@ -89,7 +89,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def run(argv: list[str] | None = None) -> int:
     """Parse arguments and render; returns the process exit code."""
-    from toolkit.pipeline import render
+    from toolkit.pipeline import write_outputs
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -105,22 +105,21 @@ def run(argv: list[str] | None = None) -> int:
 
         return run_weights(args)
     options = options_from_args(args.mode.options_class, args)
-    writer = getattr(args.mode, "write", None)  # a mode whose output is not always a clip (outfit: stills)
-    if writer is not None:
-        if args.image is None:
-            raise InputError(f"animate {args.command}: the source IMAGE is required")
-        for written in writer(args.image, args.output, options, progress=ProgressBar()):
-            log.info("wrote %s", written)
-        return 0
-    if getattr(options, "export_pose", None) is not None:
+    # --export-pose replaces the render; a mode with its own `write` (outfit: stills) always writes
+    if getattr(options, "export_pose", None) is not None and getattr(args.mode, "write", None) is None:
         options.validate()
         written = args.mode.export_pose(options, args.output)
         log.info("wrote %s", written)
         return 0
     if args.image is None:
         raise InputError(f"animate {args.command}: the source IMAGE is required")
-    result = render(args.mode, args.image, args.output, options, progress=ProgressBar())
-    log.info("wrote %s: %d frames, %dx%d at %g fps", result.output, result.frames, *result.size, result.fps)
+    outputs = write_outputs(args.mode, args.image, args.output, options, progress=ProgressBar())
+    if outputs.render is None:
+        for written in outputs.files:
+            log.info("wrote %s", written)
+    else:
+        result = outputs.render
+        log.info("wrote %s: %d frames, %dx%d at %g fps", result.output, result.frames, *result.size, result.fps)
     return 0
 
 

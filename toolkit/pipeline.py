@@ -20,6 +20,7 @@ from toolkit.plugins import Mode, get_mode
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
+Notify = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,14 @@ class RenderResult:
     size: tuple[int, int]
     fps: float
     contact_sheet: Path | None
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """What a mode wrote (`write_outputs`): its files, and the render's details when the pipeline rendered one clip."""
+
+    files: list[Path]
+    render: RenderResult | None = None
 
 
 def write_frames(frames, output: Path, plan: MotionPlan, sheet_path: Path | None) -> int:
@@ -82,3 +91,17 @@ def render_plan(image: np.ndarray, plan: MotionPlan, output: str | Path, *, back
     sheet = Path(contact_sheet) if contact_sheet else None
     count = write_frames(frames, output, plan, sheet)
     return RenderResult(output, count, plan.size, plan.fps, sheet)
+
+
+def write_outputs(mode: Mode | str, image_path: str | Path, output: str | Path, options: Any,
+                  progress: Progress | None = None, notify: Notify | None = None) -> Outputs:
+    """Run a mode as `animate MODE` does: its own `write` if it has one (a mode whose output is not
+    always one clip, such as outfit's stills and catalogues), else `render`. `notify` receives what
+    the mode tells its user (a writing mode's own default when None; `render` gives no notes)."""
+    mode = get_mode(mode) if isinstance(mode, str) else mode
+    writer = getattr(mode, "write", None)
+    if writer is not None:
+        extra = {} if notify is None else {"notify": notify}
+        return Outputs(list(writer(Path(image_path), Path(output), options, progress=progress, **extra)))
+    result = render(mode, image_path, output, options, progress=progress)
+    return Outputs([result.output], result)
