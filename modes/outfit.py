@@ -20,6 +20,7 @@ from typing import Callable
 
 import numpy as np
 
+from toolkit.backbones import Backbone
 from toolkit.errors import InputError
 from toolkit.motion.plan import MotionPlan
 from toolkit.motion.presets import PRESETS
@@ -261,10 +262,15 @@ class OutfitMode:
                 notify(f"'{path.name}' looks like {CATEGORY_NAMES[garment.category]} "
                        f"(--category {garment.category})")
         written = []
+        backbone = None
+        if options.animated:  # one backbone for every clip: a diffusion model is loaded once
+            from toolkit.backbones import get_backbone
+
+            backbone = get_backbone(options.backbone, options)
         for garment, name in zip(prepared, outputs):
             dressed = self.dress_array(work, garment, options, person)
             if options.animated:
-                written.append(self.write_clip(dressed, name, options, len(outputs) > 1, progress))
+                written.append(self.write_clip(dressed, name, options, len(outputs) > 1, progress, backbone))
             else:
                 from toolkit.media.images import save_image
 
@@ -274,7 +280,7 @@ class OutfitMode:
         return written
 
     def write_clip(self, dressed: np.ndarray, output: Path, options: OutfitOptions, several: bool,
-                   progress: Progress | None) -> Path:
+                   progress: Progress | None, backbone: Backbone) -> Path:
         """Animate a dressed photo with pose mode and write the clip (and its contact sheet)."""
         from modes.pose import PoseMode
         from toolkit.media.images import crop_to_even
@@ -286,6 +292,6 @@ class OutfitMode:
             sheet = Path(sheet).with_name(f"{Path(sheet).stem}_{output.stem}{Path(sheet).suffix}")
         dressed = np.ascontiguousarray(crop_to_even(dressed))
         plan = PoseMode().plan(dressed, settings)
-        render_plan(dressed, plan, output, backbone=options.backbone, seed=options.seed, contact_sheet=sheet,
-                    progress=progress, options=options)
+        render_plan(dressed, plan, output, backbone=backbone, seed=options.seed, contact_sheet=sheet,
+                    progress=progress)
         return output

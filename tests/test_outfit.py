@@ -395,3 +395,20 @@ def test_a_supplied_garment_mask_wins_and_the_garment_is_drawn_faithfully(assets
     assert delta_e(lab_mean(out, torso), before) > 20
     navy = lab_mean(garment_rgb, mask & (garment_rgb.sum(axis=2) < 200))
     assert delta_e(lab_mean(out, torso), navy) < delta_e(before, navy)
+
+
+def test_an_animated_catalogue_sets_up_its_backbone_once_for_every_clip(tmp_path, astronaut, monkeypatch):
+    import toolkit.backbones as backbones
+
+    built = []
+    real = backbones.get_backbone
+    monkeypatch.setattr(backbones, "get_backbone", lambda *args: built.append(args[0]) or real(*args))
+    person = write_rgb(tmp_path / "person.png", astronaut[0])
+    shelf = tmp_path / "shelf"
+    shelf.mkdir()
+    write_rgb(shelf / "red.png", draw.draw_tshirt())
+    write_rgb(shelf / "blue.png", draw.draw_tshirt(colour=(40, 60, 200), long_sleeves=True))
+    assert run_cli([person, "--garment", shelf, "--category", "upper", "--animate", "sway", "--frames", "3",
+                    "-o", tmp_path / "look.mp4"]) == 0
+    assert sorted(p.name for p in tmp_path.glob("look*.mp4")) == ["look_blue.mp4", "look_red.mp4"]
+    assert built == ["warp"]  # a diffusion model would be loaded once, not once per garment

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from toolkit.backbones import get_backbone
+from toolkit.backbones import Backbone, get_backbone
 from toolkit.errors import InputError
 from toolkit.media.contact_sheet import ContactSheetCollector
 from toolkit.media.images import check_output_folder, load_image, save_image
@@ -80,14 +80,17 @@ def render(mode: Mode | str, image_path: str | Path, output: str | Path, options
     return RenderResult(output, count, plan.size, plan.fps, options.contact_sheet)
 
 
-def render_plan(image: np.ndarray, plan: MotionPlan, output: str | Path, *, backbone: str = "warp", seed: int = 0,
-                contact_sheet: str | Path | None = None, progress: Progress | None = None,
+def render_plan(image: np.ndarray, plan: MotionPlan, output: str | Path, *, backbone: str | Backbone = "warp",
+                seed: int = 0, contact_sheet: str | Path | None = None, progress: Progress | None = None,
                 options: Any = None) -> RenderResult:
-    """Render a ready-made plan (for callers that build their own MotionPlan); `options` set up the backbone."""
+    """Render a ready-made plan (for callers that build their own MotionPlan). `backbone` is a name,
+    set up from `options`, or a backbone already built (reused across clips, its model loaded once)."""
     output = Path(output)
     output_kind(output)
     check_output_folder(output)
-    frames = get_backbone(backbone, options).render(image, plan, seed=seed, progress=progress)
+    if isinstance(backbone, str):
+        backbone = get_backbone(backbone, options)
+    frames = backbone.render(image, plan, seed=seed, progress=progress)
     sheet = Path(contact_sheet) if contact_sheet else None
     count = write_frames(frames, output, plan, sheet)
     return RenderResult(output, count, plan.size, plan.fps, sheet)
