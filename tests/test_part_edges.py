@@ -14,8 +14,8 @@ from toolkit.motion.plan import MotionPlan
 from toolkit.motion.part_split import limb_width, upper_arm_in_torso, upper_arm_under_hair, wall_by_hand
 from toolkit.motion.distances import segment_distance
 from toolkit.motion.skinning import SKIN_BONES, distal_last
-from toolkit.warp.field import rasterize_backward_map
-from toolkit.warp.layers import triangle_cover
+from toolkit.warp.field import rasterize_backward_map, _torn_blocks
+from toolkit.warp.layers import transparent_triangles
 from toolkit.warp.renderer import WarpBackbone
 
 DARK, WALL = np.array([30, 30, 30]), np.array([230, 230, 225])
@@ -148,7 +148,7 @@ def test_a_transparent_margin_triangle_never_hides_the_part_beneath_it():
     triangles = np.array([[0, 1, 2], [1, 3, 4]])
     alpha = np.zeros((80, 80), np.float32)
     cv2.fillConvexPoly(alpha, rest[triangles[0]].astype(np.int32), 1.0)  # only the first triangle shows
-    empty, _ = triangle_cover(alpha, rest, triangles)
+    empty = transparent_triangles(alpha, rest, triangles)
     assert empty.tolist() == [False, True]
     current = rest.copy()
     current[3], current[4] = (5, 35), (45, 15)  # the margin triangle swings over the first one, not turned over
@@ -194,24 +194,26 @@ def test_hair_over_an_upper_arm_becomes_arm_the_torso_and_distant_hair_do_not():
     assert reach <= 0.14 * float(sk.torso_size(joints)) + 1.0  # no wider than an arm
 
 
-def test_where_the_triangle_on_top_is_clear_the_solid_one_beneath_shows():
-    # triangle 0 is solid; triangle 1, drawn later, is opaque only in its left part and swings over 0
+def test_where_the_triangle_on_top_is_clear_the_one_beneath_shows_if_it_is_opaque_there():
+    # two edge triangles of a limb, each opaque only in part; a fold swings the second over the first
     rest = np.array([[10, 10], [40, 10], [10, 40], [50, 10], [80, 10], [50, 40]], float)
     triangles = np.array([[0, 1, 2], [3, 4, 5]])
     alpha = np.zeros((90, 90), np.float32)
-    cv2.fillConvexPoly(alpha, rest[triangles[0]].astype(np.int32), 1.0)
-    alpha[10:41, 50:56] = 1.0  # only a sliver of the second triangle is opaque
-    _, solid = triangle_cover(alpha, rest, triangles)
-    assert solid.tolist() == [True, False]
+    alpha[10:41, 10:26] = 1.0  # the first triangle's left part
+    alpha[10:41, 50:56] = 1.0  # a sliver of the second's
     current = rest.copy()
-    current[3:] -= (38, 0)  # the second triangle now lies over the first
-    x, y = 22, 14  # inside both, where the second is clear
-    a = np.linalg.solve(np.c_[current[triangles[0]], np.ones(3)].T, np.array([x, y, 1.0]))
-    kept_x, _, _ = rasterize_backward_map(rest, current, triangles, (0, 0, 90, 90), step=2,
-                                          see_through=(alpha, solid))
+    current[3:] -= (38, 0)  # the second triangle now lies over the first, drawn after it
+    kept_x, _, _ = rasterize_backward_map(rest, current, triangles, (0, 0, 90, 90), step=2, see_through=alpha)
     hole_x, _, _ = rasterize_backward_map(rest, current, triangles, (0, 0, 90, 90), step=2)
-    assert abs(kept_x[y, x] - a @ rest[triangles[0], 0]) < 0.5  # the solid triangle's own pixel
-    assert alpha[y, int(round(hole_x[y, x]))] == 0.0  # without it: a clear pixel, a hole in the part
+    x, y = 20, 14  # inside both; the second is clear here, the first opaque
+    a = np.linalg.solve(np.c_[current[triangles[0]], np.ones(3)].T, np.array([x, y, 1.0]))
+    assert abs(kept_x[y, x] - a @ rest[triangles[0], 0]) < 0.5  # the first triangle's own pixel
+    assert alpha[y, int(round(hole_x[y, x]))] == 0.0  # without it: a clear pixel, a hole in the limb
+    x, y = 30, 14  # inside both, clear in both: the top one keeps it (the limb's edge, not a hole)
+    b = np.linalg.solve(np.c_[current[triangles[1]], np.ones(3)].T, np.array([x, y, 1.0]))
+    assert abs(kept_x[y, x] - b @ rest[triangles[1], 0]) < 0.5
+    x, y = 14, 12  # opaque in the top one: it stays on top
+    assert abs(kept_x[y, x] - x - 38) < 0.5
 
 
 def test_a_fold_maps_each_pixel_through_one_triangle_not_between_two():
@@ -230,3 +232,14 @@ def test_a_fold_maps_each_pixel_through_one_triangle_not_between_two():
     near_first = np.abs(map_x - np.arange(60)[None, :]) < 1.0
     near_second = np.abs(map_x - (np.arange(60)[None, :] + 190)) < 1.0
     assert (near_first | near_second)[inside].all()
+
+
+def test_a_block_of_samples_is_torn_when_any_two_of_its_mapped_corners_lie_far_apart_diagonals_too():
+    xs, ys = np.meshgrid(np.arange(3, dtype=np.float32) * 2, np.arange(3, dtype=np.float32) * 2)
+    map_x, map_y = xs.copy(), ys.copy()
+    map_x[0, 0] += 100.0  # one sample across a fold from the rest: only its diagonal neighbour in block (0, 0) is
+    mapped = np.ones((3, 3), bool)
+    torn = _torn_blocks(map_x, map_y, mapped, 8.0)
+    assert torn.tolist() == [[True, False], [False, False]]
+    mapped[0, 0] = False  # an unmapped sample (outside the mesh) tears nothing
+    assert not _torn_blocks(map_x, map_y, mapped, 8.0).any()

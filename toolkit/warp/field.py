@@ -186,7 +186,7 @@ def triangle_inverse_affines(rest: np.ndarray, current: np.ndarray, triangles: n
 def rasterize_backward_map(
     rest: np.ndarray, current: np.ndarray, triangles: np.ndarray, box: tuple[int, int, int, int], step: int = 1,
     folds_behind: bool = False, empty: np.ndarray | None = None,
-    see_through: tuple[np.ndarray, np.ndarray] | None = None,
+    see_through: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Exact backward map of a piecewise-affine mesh inside box = (x0, y0, x1, y1).
 
@@ -200,10 +200,10 @@ def rasterize_backward_map(
     of a fold, such as the crook of a sharply bent elbow) are drawn first, under all the others,
     so they only fill what nothing else covers.  Triangles marked `empty` (transparent at rest:
     the mesh's margin beyond its region) are drawn first of all, so that a moved margin never
-    hides the region's own pixels.  With see_through = (alpha at rest (H, W), solid (K,) bool:
-    triangles opaque all over), where the triangle on top is transparent at a pixel (the wall
-    inside a limb's edge triangle, swung over the limb by a fold) the topmost solid triangle
-    there shows instead of a hole.  Returns (map_x, map_y,
+    hides the region's own pixels.  With see_through = the alpha at rest (H, W), where the
+    triangle on top is transparent at a pixel (the wall inside a limb's edge triangle, swung over
+    the limb by a fold) the topmost triangle under it that is opaque at that pixel shows instead
+    of a hole.  Returns (map_x, map_y,
     covered): covered is bool for step 1 and a float32 share in [0, 1] otherwise; uncovered
     pixels map to themselves.
     """
@@ -230,7 +230,8 @@ def rasterize_backward_map(
     inside = np.all((moved[order] >= (x0, y0)) & (moved[order] <= (x1, y1)), axis=(1, 2))  # whole areas counted
     overlapping = np.abs(signed[order[inside]]).sum() > OVERLAP_SHARE * step * step * np.count_nonzero(owner >= 0)
     if see_through is not None and overlapping:  # only where triangles lie over one another
-        owner = _solid_under_clear(owner, order, corners, maps, xs, ys, *see_through)
+        pool = order if empty is None else order[~np.asarray(empty, bool)[order]]
+        owner = _opaque_under_clear(owner, order, corners, moved, maps, xs, ys, see_through, pool)
     if step > 1:  # close the one-cell gaps that thin slivers leave at a coarse step
         owner = _grow_owner(owner)
     covered = owner >= 0
@@ -246,11 +247,13 @@ def rasterize_backward_map(
         return full_x, full_y, soft
     # where neighbouring samples map to far-apart places (a fold, a crease), interpolating between
     # them would smear a line of texture: there each pixel takes its nearest sample's triangle
-    torn = _torn_cells(map_x, map_y, extended >= 0, TEAR * step)
-    if torn.any():
+    torn = _torn_blocks(map_x, map_y, extended >= 0, TEAR * step)
+    if torn.any():  # a pixel interpolates the four samples of the block it lies in
+        block_x = np.minimum(np.arange(width) // step, torn.shape[1] - 1)
+        block_y = np.minimum(np.arange(height) // step, torn.shape[0] - 1)
         near_x = np.minimum((np.arange(width) + step // 2) // step, cols - 1)
         near_y = np.minimum((np.arange(height) + step // 2) // step, rows - 1)
-        py, px = np.nonzero(torn[near_y[:, None], near_x[None, :]])
+        py, px = np.nonzero(torn[block_y[:, None], block_x[None, :]])
         exact_x, exact_y = _affine_map(maps, extended[near_y[py], near_x[px]], (px + x0).astype(np.float32),
                                        (py + y0).astype(np.float32))
         full_x[py, px], full_y[py, px] = exact_x, exact_y
@@ -271,39 +274,77 @@ def _affine_map(maps: np.ndarray, owner: np.ndarray, xs: np.ndarray, ys: np.ndar
     return map_x.astype(np.float32), map_y.astype(np.float32)
 
 
-def _torn_cells(map_x: np.ndarray, map_y: np.ndarray, mapped: np.ndarray, limit: float) -> np.ndarray:
-    """(rows, cols) bool: mapped cells whose map differs from a mapped neighbour's by more than limit px."""
-    jump_x = (np.maximum(np.abs(np.diff(map_x, axis=1)), np.abs(np.diff(map_y, axis=1))) > limit) \
-        & mapped[:, 1:] & mapped[:, :-1]
-    jump_y = (np.maximum(np.abs(np.diff(map_x, axis=0)), np.abs(np.diff(map_y, axis=0))) > limit) \
-        & mapped[1:] & mapped[:-1]
-    torn = np.zeros(map_x.shape, bool)
-    torn[:, :-1] |= jump_x
-    torn[:, 1:] |= jump_x
-    torn[:-1] |= jump_y
-    torn[1:] |= jump_y
-    return torn
+def _torn_blocks(map_x: np.ndarray, map_y: np.ndarray, mapped: np.ndarray, limit: float) -> np.ndarray:
+    """(rows - 1, cols - 1) bool: blocks of four neighbouring samples, two of them mapped to places
+    more than limit px apart (across a fold, diagonals included), whose pixels must not interpolate them."""
+    if map_x.shape[0] < 2 or map_x.shape[1] < 2:
+        return np.zeros((max(map_x.shape[0] - 1, 1), max(map_x.shape[1] - 1, 1)), bool)
+    spread = np.zeros((map_x.shape[0] - 1, map_x.shape[1] - 1), bool)
+    for values in (map_x, map_y):
+        corners = np.stack([values[:-1, :-1], values[:-1, 1:], values[1:, :-1], values[1:, 1:]])
+        seen = np.stack([mapped[:-1, :-1], mapped[:-1, 1:], mapped[1:, :-1], mapped[1:, 1:]])
+        highest = np.where(seen, corners, -np.inf).max(axis=0)
+        lowest = np.where(seen, corners, np.inf).min(axis=0)
+        spread |= (seen.sum(axis=0) >= 2) & (highest - lowest > limit)
+    return spread
 
 
-def _solid_under_clear(owner: np.ndarray, order: np.ndarray, corners: np.ndarray, maps: np.ndarray,
-                       xs: np.ndarray, ys: np.ndarray, alpha: np.ndarray, solid: np.ndarray) -> np.ndarray:
-    """The owner image with each cell whose top triangle is transparent there (alpha under 0.5 at
-    the rest position it maps to) given to the topmost solid triangle under it, if any."""
-    below = np.full_like(owner, -1)
-    for index in order[np.asarray(solid, bool)[order]]:
-        cv2.fillConvexPoly(below, corners[index], int(index), lineType=cv2.LINE_8, shift=4)
-    contested = (owner >= 0) & (below >= 0) & (below != owner)
-    if not contested.any():
+def _opaque_under_clear(owner: np.ndarray, order: np.ndarray, corners: np.ndarray, moved: np.ndarray,
+                        maps: np.ndarray, xs: np.ndarray, ys: np.ndarray, alpha: np.ndarray,
+                        pool: np.ndarray) -> np.ndarray:
+    """The owner image with each cell whose top triangle is not opaque there (alpha under OPAQUE
+    at the rest position it maps to) given to the topmost triangle of `pool` (indices, in drawing
+    order) that covers the cell and is opaque there; failing one, to the topmost mostly opaque
+    (alpha of at least 0.5) there, if any.
+
+    Only cells two or more triangles cover are looked at: drawn in reverse, the bottom triangle
+    differs from the top one just there.
+    """
+    bottom = np.full_like(owner, -1)
+    for index in pool[::-1]:
+        cv2.fillConvexPoly(bottom, corners[index], int(index), lineType=cv2.LINE_8, shift=4)
+    stacked = (owner >= 0) & (bottom >= 0) & (bottom != owner)
+    if not stacked.any():
         return owner
-    top = maps.reshape(-1, 6)[owner[contested]]
-    px, py = xs[contested], ys[contested]
-    height, width = alpha.shape
-    rest_x = np.clip(np.round(top[:, 0] * px + top[:, 1] * py + top[:, 2]), 0, width - 1).astype(int)
-    rest_y = np.clip(np.round(top[:, 3] * px + top[:, 4] * py + top[:, 5]), 0, height - 1).astype(int)
-    clear = alpha[rest_y, rest_x] < 0.5
+    rest_x, rest_y = _affine_map(maps, np.where(stacked, owner, -1), xs, ys)
+    clear = stacked & (_alpha_at(alpha, rest_x, rest_y) < OPAQUE)
+    if not clear.any():
+        return owner
+    rank = np.full(len(maps), -1)
+    rank[order] = np.arange(len(order))
+    first, edge_b, edge_c = moved[pool, 0], moved[pool, 1] - moved[pool, 0], moved[pool, 2] - moved[pool, 0]
+    area = edge_b[:, 0] * edge_c[:, 1] - edge_b[:, 1] * edge_c[:, 0]  # (K,) twice the signed area
+    coefficients = maps.reshape(-1, 6)[pool]  # (K, 6)
+    rows, cols = np.nonzero(clear)
     out = owner.copy()
-    out[contested] = np.where(clear, below[contested], owner[contested])
+    for start in range(0, len(rows), 2048):  # a bounded (cells x triangles) table at a time
+        r, c = rows[start:start + 2048], cols[start:start + 2048]
+        px, py = xs[r, c][:, None], ys[r, c][:, None]
+        dx, dy = px - first[:, 0], py - first[:, 1]
+        u = (dx * edge_c[:, 1] - dy * edge_c[:, 0]) / area
+        v = (edge_b[:, 0] * dy - edge_b[:, 1] * dx) / area
+        inside = (u >= -COVER_SLACK) & (v >= -COVER_SLACK) & (u + v <= 1 + COVER_SLACK)
+        at_x = coefficients[:, 0] * px + coefficients[:, 1] * py + coefficients[:, 2]
+        at_y = coefficients[:, 3] * px + coefficients[:, 4] * py + coefficients[:, 5]
+        there = np.where(inside, _alpha_at(alpha, at_x, at_y), 0.0)
+        opaque = np.where(there >= OPAQUE, rank[pool], -1)  # the topmost fully opaque, else the topmost
+        showing = np.where(there >= 0.5, rank[pool], -1)  # mostly opaque (the top one if it is)
+        score = np.where(opaque.max(axis=1, keepdims=True) >= 0, opaque, showing)
+        best = score.argmax(axis=1)
+        found = score[np.arange(len(r)), best] >= 0
+        out[r[found], c[found]] = pool[best[found]]
     return out
+
+
+COVER_SLACK = 0.02  # barycentric slack: a cell on a triangle's edge counts as inside it
+OPAQUE = 0.99  # a part's soft edge over another stretch of the same part would show what is behind
+# both (the wall), as a pixel takes one triangle: there the stretch beneath, opaque, shows instead
+
+
+def _alpha_at(alpha: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """alpha at the nearest pixel to each position (clipped to the image)."""
+    height, width = alpha.shape
+    return alpha[np.clip(np.round(y), 0, height - 1).astype(int), np.clip(np.round(x), 0, width - 1).astype(int)]
 
 
 def _grow_owner(owner: np.ndarray) -> np.ndarray:

@@ -64,12 +64,10 @@ def interior_alpha(alpha: np.ndarray, points: np.ndarray, triangles: np.ndarray)
     return alpha[ys, xs]
 
 
-def triangle_cover(alpha: np.ndarray, points: np.ndarray, triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(K,) bool each: triangles that show nothing at rest (alpha under 0.01 at seven points inside
-    each), and triangles opaque all over at rest (alpha of at least 0.99 at all seven).
+def transparent_triangles(alpha: np.ndarray, points: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """(K,) bool: triangles that show nothing at rest (alpha under 0.01 at seven points inside each).
 
     A mesh reaches past its region's edge so that the edge is never cut; those outer triangles
     are transparent, and once moved they must not hide the region's own pixels beneath them.
     """
-    inside = interior_alpha(alpha, points, triangles)
-    return inside.max(axis=1) < 0.01, inside.min(axis=1) >= 0.99
+    return interior_alpha(alpha, points, triangles).max(axis=1) < 0.01

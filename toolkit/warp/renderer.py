@@ -33,7 +33,7 @@ from toolkit.warp.layers import (
     feather_width,
     hard_region,
     layer_alpha,
-    triangle_cover,
+    transparent_triangles,
 )
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,6 @@ class Layer:
     mesh_points: np.ndarray | None = None  # indices of the points the mesh uses
     rest_alpha: np.ndarray | None = None  # at rest, the source over this alpha (a region with its own edge)
     empty_triangles: np.ndarray | None = None  # mesh triangles transparent at rest, drawn under the others
-    solid_triangles: np.ndarray | None = None  # mesh triangles opaque at rest, shown where one on top is clear
 
 
 @dataclass
@@ -110,9 +109,9 @@ def prepare_scene(image: np.ndarray, plan: MotionPlan, options: WarpOptions, see
         texture = plan.textures.get(int(region))
         if triangles is not None:
             triangles = np.asarray(triangles, np.int64)
-            empty, solid = triangle_cover(alpha, plan.tracks[point_ids, 0], triangles)
+            empty = transparent_triangles(alpha, plan.tracks[point_ids, 0], triangles)
             layers.append(Layer(alpha, box, point_ids, None, triangles, texture, np.unique(triangles), rest_alpha,
-                                empty, solid))
+                                empty))
         else:
             weights = barycentric_weights(plan.tracks[point_ids, 0], nodes)
             layers.append(Layer(alpha, box, point_ids, weights, None, texture, rest_alpha=rest_alpha))
@@ -197,8 +196,7 @@ def composite_mesh_layer(frame: np.ndarray, scene: Scene, layer: Layer, rest: np
         return
     map_x, map_y, covered = rasterize_backward_map(rest, current, layer.triangles, box, step=2,
                                                    folds_behind=scene.folds_behind, empty=layer.empty_triangles,
-                                                   see_through=(layer.alpha, layer.solid_triangles)
-                                                   if scene.folds_behind else None)
+                                                   see_through=layer.alpha if scene.folds_behind else None)
     moved, alpha = _sample(scene, layer, map_x, map_y)
     _blend(frame, box, moved, alpha * covered)
 
