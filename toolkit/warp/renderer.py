@@ -28,6 +28,7 @@ from toolkit.warp.field import (
     upsample_map,
 )
 from toolkit.imaging.fill import fill_hole
+from toolkit.warp.cracks import close_cracks, narrow_gaps
 from toolkit.warp.layers import (
     bounding_box,
     feather_width,
@@ -39,6 +40,7 @@ from toolkit.warp.layers import (
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
+CRACK_WIDTH = 5  # px: gaps in a folded part up to about twice this across are closed
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class Layer:
     mesh_points: np.ndarray | None = None  # indices of the points the mesh uses
     rest_alpha: np.ndarray | None = None  # at rest, the source over this alpha (a region with its own edge)
     empty_triangles: np.ndarray | None = None  # mesh triangles transparent at rest, drawn under the others
+    rest_gaps: np.ndarray | None = None  # uint8: narrow gaps in the region at rest, left open once it moves
 
 
 @dataclass
@@ -110,8 +113,9 @@ def prepare_scene(image: np.ndarray, plan: MotionPlan, options: WarpOptions, see
         if triangles is not None:
             triangles = np.asarray(triangles, np.int64)
             empty = transparent_triangles(alpha, plan.tracks[point_ids, 0], triangles)
+            gaps = narrow_gaps(alpha, CRACK_WIDTH).astype(np.uint8) if plan.folds_behind else None
             layers.append(Layer(alpha, box, point_ids, None, triangles, texture, np.unique(triangles), rest_alpha,
-                                empty))
+                                empty, gaps))
         else:
             weights = barycentric_weights(plan.tracks[point_ids, 0], nodes)
             layers.append(Layer(alpha, box, point_ids, weights, None, texture, rest_alpha=rest_alpha))
@@ -198,7 +202,18 @@ def composite_mesh_layer(frame: np.ndarray, scene: Scene, layer: Layer, rest: np
                                                    folds_behind=scene.folds_behind, empty=layer.empty_triangles,
                                                    see_through=layer.alpha if scene.folds_behind else None)
     moved, alpha = _sample(scene, layer, map_x, map_y)
-    _blend(frame, box, moved, alpha * covered)
+    alpha = alpha * covered
+    if layer.rest_gaps is not None and bent(rest, current):  # no crack of what is behind shows through a fold
+        own_gaps = cv2.remap(layer.rest_gaps, map_x, map_y, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT) > 0
+        moved, alpha = close_cracks(moved, alpha, CRACK_WIDTH, own_gaps)
+    _blend(frame, box, moved, alpha)
+
+
+def bent(rest: np.ndarray, current: np.ndarray, tolerance: float = 1.0) -> bool:
+    """Whether points moved other than by one affine map (up to tolerance px): only then can a mesh
+    fold over itself or open a crack."""
+    residual = current - apply_affine(fit_affine(rest, current), rest)
+    return float(np.abs(residual).max(initial=0.0)) > tolerance
 
 
 def render_frame(scene: Scene, plan: MotionPlan, index: int, options: WarpOptions) -> np.ndarray:

@@ -1,0 +1,61 @@
+"""Closing the cracks a part folded over itself leaves (toolkit.warp.cracks)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from toolkit.warp.cracks import close_cracks, narrow_gaps
+
+
+def two_stretches(gap: int) -> tuple[np.ndarray, np.ndarray]:
+    """A dark part of two 30 px wide stretches side by side, `gap` px apart, on a white canvas."""
+    alpha = np.zeros((60, 100), np.float32)
+    alpha[10:50, 10:40] = 1.0
+    alpha[10:50, 40 + gap:70 + gap] = 1.0
+    rgb = np.full((60, 100, 3), 255, np.uint8)
+    rgb[alpha > 0] = (30, 20, 10)
+    return rgb, alpha
+
+
+def test_a_crack_between_two_stretches_of_a_part_takes_the_part_colour():
+    rgb, alpha = two_stretches(2)
+    out_rgb, out_alpha = close_cracks(rgb, alpha, 3, np.zeros(alpha.shape, bool))
+    crack = (slice(15, 45), slice(40, 42))
+    assert (alpha[crack] == 0).all() and (out_alpha[crack] == 1.0).all()
+    assert np.abs(out_rgb[crack].astype(int) - (30, 20, 10)).max() <= 1
+    outside = alpha == 0
+    outside[crack] = False
+    outside[8:52, 38:44] = False  # the crack's ends round off a little
+    assert (out_alpha[outside] == 0).all() and (out_rgb[outside] == 255).all()
+
+
+def test_a_wide_gap_stays_open():
+    rgb, alpha = two_stretches(14)
+    out_rgb, out_alpha = close_cracks(rgb, alpha, 3, np.zeros(alpha.shape, bool))
+    assert (out_alpha[10:50, 42:52] == 0).all()
+
+
+def test_a_gap_the_part_had_at_rest_stays_open():
+    rgb, alpha = two_stretches(2)
+    own = np.zeros(alpha.shape, bool)
+    own[:, 40:42] = True
+    _, out_alpha = close_cracks(rgb, alpha, 3, own)
+    assert (out_alpha[10:50, 40:42] == 0).all()
+
+
+def test_a_small_enclosed_hole_is_filled_a_large_one_is_not():
+    alpha = np.zeros((120, 120), np.float32)
+    alpha[10:110, 10:110] = 1.0
+    alpha[20:32, 20:32] = 0.0  # 144 px: under 4% of the part
+    alpha[50:100, 50:100] = 0.0  # 2500 px: a loop, not a crack
+    gaps = narrow_gaps(alpha, 3)
+    assert gaps[20:32, 20:32].all()
+    assert not gaps[55:95, 55:95].any()
+    assert not gaps[:10].any() and not gaps[:, :10].any()  # outside the part
+
+
+def test_a_soft_outline_is_left_alone():
+    alpha = np.zeros((60, 60), np.float32)
+    alpha[20:40, 20:40] = 1.0
+    alpha[19, 20:40] = alpha[40, 20:40] = alpha[20:40, 19] = alpha[20:40, 40] = 0.5
+    assert not narrow_gaps(alpha, 3).any()

@@ -1,0 +1,70 @@
+"""Closing the hairline cracks a folded part leaves in itself.
+
+Bent far enough (an elbow folded shut), a part's mesh lays one stretch over another: where the
+top stretch's soft edge lies over the stretch beneath, or where the two only meet, a pixel or
+two of whatever is behind the part shows through as a bright line or a notch.  Here such gaps,
+too narrow to be anything but cracks, take the part's own colours from around them.  A pure
+function of arrays.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+
+def narrow_gaps(alpha: np.ndarray, width: int) -> np.ndarray:
+    """Boolean (H, W): pixels not inside a part (alpha under 0.99) that a morphological closing of it
+    by a disc of radius `width` takes in (gaps between two stretches of it, narrow notches in its
+    outline), and small holes it encloses (under HOLE_SHARE of its area each: the crook of an
+    elbow bent shut; not the space an arm loops round, which the part does not enclose alone)."""
+    solid = alpha >= 0.99
+    if width < 1 or not solid.any():
+        return np.zeros(alpha.shape, bool)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * width + 1,) * 2)
+    gaps = cv2.morphologyEx(solid.astype(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool) & ~solid
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((~solid).astype(np.uint8), connectivity=4)
+    height, width_px = solid.shape
+    x, y, w, h, area = (stats[:, i] for i in range(5))
+    enclosed = (x > 0) & (y > 0) & (x + w < width_px) & (y + h < height) & (area <= HOLE_SHARE * solid.sum())
+    enclosed[0] = False  # label 0 is the part itself
+    return gaps | enclosed[labels]
+
+
+HOLE_SHARE = 0.04
+
+
+def close_cracks(rgb: np.ndarray, alpha: np.ndarray, width: int, own_gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rgb, alpha) of a warped part with the narrow gaps its motion opened filled.
+
+    rgb: (H, W, 3) uint8, alpha: (H, W) float in [0, 1]; own_gaps: (H, W) bool, the pixels that map
+    to narrow gaps the part had at rest (between fingers, say), which stay open.  Every other
+    narrow gap (see narrow_gaps) gets the mean colour of the part's opaque pixels near it and
+    alpha 1; all other pixels are returned unchanged.
+    """
+    gaps = narrow_gaps(alpha, width) & ~own_gaps
+    if not gaps.any():
+        return rgb, alpha
+    ys, xs = np.nonzero(gaps)
+    colours, found = opaque_mean_near(rgb, alpha >= 0.99, ys, xs, 2 * width)
+    rgb, alpha = rgb.copy(), alpha.copy()
+    rgb[ys[found], xs[found]] = np.clip(np.rint(colours[found]), 0, 255).astype(rgb.dtype)
+    alpha[ys[found], xs[found]] = 1.0
+    return rgb, alpha
+
+
+def opaque_mean_near(rgb: np.ndarray, opaque: np.ndarray, ys: np.ndarray, xs: np.ndarray,
+                     radius: int) -> tuple[np.ndarray, np.ndarray]:
+    """(N, 3) mean colour of the opaque pixels within `radius` px of each pixel (ys, xs), and (N,)
+    whether any was there.  Gathered pixel by pixel: the cracks are few, scattered over a large box."""
+    dy, dx = np.mgrid[-radius:radius + 1, -radius:radius + 1]
+    disc = dy * dy + dx * dx <= radius * radius
+    dy, dx = dy[disc], dx[disc]
+    height, width = opaque.shape
+    near_y = np.clip(ys[:, None] + dy[None, :], 0, height - 1)
+    near_x = np.clip(xs[:, None] + dx[None, :], 0, width - 1)
+    weight = opaque[near_y, near_x].astype(np.float32)  # (N, D)
+    count = weight.sum(axis=1)
+    total = np.einsum("nd,ndc->nc", weight, rgb[near_y, near_x].astype(np.float32))
+    return total / np.maximum(count, 1.0)[:, None], count > 0
