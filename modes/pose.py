@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 PART_ORDER = ("body", "left_arm", "right_arm", "hair_over_arms")
 HAIR_OVERLAP = 3  # px: the hair in front reaches this far past the sleeve painted under it
 SEAM_FADE = 6.0  # px: the sleeve seen fades into the sleeve painted under hair over this width
-EDGE_BAND = 3  # px: how deep into an arm its edge may hold colours of what is beside it
+EDGE_BAND = 5  # px: how deep into an arm its edge may hold colours of what is beside it
 ARM_EDGE_GROW = 1  # px: an arm's cleaned mask already holds its edge (see toolkit.imaging.edge_matte)
 
 
