@@ -37,6 +37,7 @@ HAIR_OVERLAP = 3  # px: the hair in front reaches this far past the sleeve paint
 SEAM_FADE = 6.0  # px: the sleeve seen fades into the sleeve painted under hair over this width
 EDGE_BAND = 5  # px: how deep into an arm its edge may hold colours of what is beside it
 ARM_EDGE_GROW = 1  # px: an arm's cleaned mask already holds its edge (see toolkit.imaging.edge_matte)
+STRAY_REACH = 0.03  # torso sizes: how far past an arm's edge bits the silhouette missed are looked for
 
 
 @dataclass
@@ -163,6 +164,30 @@ def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: 
     return texture, body
 
 
+def strays_by_arms(image: np.ndarray, silhouette: np.ndarray, labels: dict[str, np.ndarray],
+                   source: np.ndarray) -> np.ndarray:
+    """Boolean (H, W): bits of the arms the silhouette missed at their edge (a button on a cuff, a
+    ribbon on a sleeve), unlike the wall beside them and nearer an arm than the rest of the body.
+
+    They stay out of the arms (lower down, hair tips joined an arm that way and flew off with it),
+    but are painted out of the background, so that no fleck of sleeve is left on the wall where
+    an arm was.
+    """
+    from toolkit.perception.body import grow_over_unlike_wall
+
+    arms = np.maximum(labels["left_arm"], labels["right_arm"]) > 0.5
+    inside = silhouette > 0.5
+    if not arms.any():
+        return np.zeros(arms.shape, bool)
+    reach = max(2, int(STRAY_REACH * float(sk.torso_size(source))))
+    near = cv2.dilate(arms.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (4 * reach + 1,) * 2))
+    grown = grow_over_unlike_wall(image, silhouette, reach, where=near.astype(bool) & ~above_neck(source, arms.shape))
+    strays = (grown > 0.5) & ~inside
+    to_arm = cv2.distanceTransform((~arms).astype(np.uint8), cv2.DIST_L2, 3)
+    to_body = cv2.distanceTransform((~(inside & ~arms)).astype(np.uint8), cv2.DIST_L2, 3)
+    return strays & (to_arm < to_body)
+
+
 def hair_in_front(body: np.ndarray, under_hair: dict[str, np.ndarray], overlap: int) -> np.ndarray:
     """(H, W) float32 mask: the body's hair over the arms' hidden stretches, reaching `overlap` px past them."""
     hidden = np.logical_or.reduce(list(under_hair.values()))
@@ -226,6 +251,7 @@ class PoseMode:
         feather = 2.0
         cover = feather + 4.0
         labels = part_labels(silhouette, source, image)
+        strays = strays_by_arms(image, silhouette, labels, source)
         body_texture, labels["body"] = torso_behind_arms(image, labels, source, options.seed)
         labels["body"] = np.maximum(labels["body"], labels.pop("legs"))
         labels.pop("in_front", None)
@@ -257,7 +283,7 @@ class PoseMode:
         log.info("pose: %d parts, %d control points, %d frames", len(regions), sum(map(len, owners)), len(targets))
         return MotionPlan(np.concatenate(tracks), np.concatenate(owners), np.stack(regions), fps,
                           extras={"target_poses": targets}, meshes=meshes, textures=textures,
-                          edge_feather=feather, edge_grow=edge_grow, folds_behind=True)
+                          edge_feather=feather, edge_grow=edge_grow, folds_behind=True, background_hole=strays)
 
     def export_pose(self, options: PoseOptions, output: Path) -> Path:
         """Write the poses of options.export_pose (a video) to output as our JSON."""

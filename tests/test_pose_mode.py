@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from skimage import data
 
-from modes.pose import PoseMode, PoseOptions
+from modes.pose import PoseMode, PoseOptions, strays_by_arms
 from toolkit.cli import main
 from toolkit.media.video_reader import iter_video_frames
 from toolkit.metrics import arm_angle_error, background_change
@@ -17,6 +17,7 @@ from toolkit.motion.presets import PRESETS, raise_one_arm
 from toolkit.motion.timing import Timeline
 from toolkit.perception.body import detect_body
 from toolkit.pipeline import render
+from tests.test_skeleton import standing_pose
 
 
 @pytest.fixture(scope="module")
@@ -201,3 +202,22 @@ def test_the_sleeve_under_hair_is_painted_in_the_sleeves_colour_and_nothing_else
     body = ~visible
     front = hair_in_front(body, {"left_arm": hidden, "right_arm": np.zeros_like(hidden)}, 3) > 0.5
     assert front[hidden].all() and front[20:40, 45:48].all() and not front[visible].any() and not front[:, 50:].any()
+
+
+def test_a_bit_of_sleeve_the_silhouette_missed_is_painted_out_of_the_wall_not_one_by_the_torso():
+    joints = standing_pose()
+    image = np.full((500, 400, 3), 200, np.uint8)
+    silhouette = np.zeros((500, 400), np.float32)
+    cv2.rectangle(silhouette, (165, 140), (235, 450), 1.0, -1)  # the torso and legs
+    arm = np.zeros((500, 400), np.float32)
+    cv2.line(arm, (250, 150), (255, 270), 1.0, 14)  # the left arm, beside the torso with wall between
+    silhouette = np.maximum(silhouette, arm)
+    image[silhouette > 0.5] = (60, 60, 120)
+    image[200:205, 259:264] = (20, 20, 20)  # a button on the sleeve's outer edge, outside the silhouette
+    image[300:305, 236:240] = (20, 20, 20)  # a speck by the torso's edge, far from any arm
+    labels = {"left_arm": arm, "right_arm": np.zeros_like(arm)}
+    strays = strays_by_arms(image, silhouette, labels, joints)
+    assert strays[200:205, 261:264].mean() > 0.8
+    assert not strays[295:310, 230:245].any()
+    assert not strays[silhouette > 0.5].any()
+    assert strays.sum() < 100  # the wall itself stays

@@ -79,3 +79,20 @@ def test_layer_alpha_is_one_on_the_core_and_ramps_outside():
     alpha = layer_alpha(core, feather=5)
     assert np.all(alpha[core] == 1)
     assert 0 < alpha[20, 32] < 1 and alpha[20, 36] == 0
+
+
+def test_a_plans_background_hole_is_painted_out_once_anything_moves(disc_mask):
+    wall = np.full((256, 256, 3), 180, np.uint8)
+    wall[20:24, 20:24] = 20  # a fleck far from the moving disc, left out of every region
+    disc = disc_mask > 0.5
+    wall[disc] = (200, 40, 40)
+    stray = np.zeros((256, 256), bool)
+    stray[18:26, 18:26] = True
+    base = translation_plan(disc_mask, (30, -20))
+    plan = MotionPlan(base.tracks, base.point_region, base.regions, 25.0, background_hole=stray)
+    kept, painted = (list(WarpBackbone().render(wall, p)) for p in (base, plan))
+    assert np.array_equal(painted[0], wall)  # at rest: the photo, fleck and all
+    assert kept[-1][21, 21, 0] == 20  # without the hole the fleck stays
+    assert abs(int(painted[-1][21, 21, 0]) - 180) <= 3  # with it, the wall goes on
+    with pytest.raises(ValueError, match="background_hole"):
+        MotionPlan(base.tracks, base.point_region, base.regions, 25.0, background_hole=stray[:10])

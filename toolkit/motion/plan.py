@@ -43,6 +43,9 @@ class MotionPlan:
                    A limb bent sharply folds its mesh at the joint: the turned-over triangles are the
                    inside of the fold and show their texture mirrored, so they should only fill gaps;
                    with triangles ordered root to tip, the part further down the limb covers the crook.
+    background_hole: optional (H, W) bool, pixels painted out of the background once anything moves,
+                   besides those behind the regions: bits of a moving part its mask missed at its edge
+                   (a button on a cuff), which would otherwise stay behind on the wall.
     """
 
     tracks: np.ndarray
@@ -57,6 +60,7 @@ class MotionPlan:
     fill_background: bool = True
     folds_behind: bool = False
     source: np.ndarray | None = None
+    background_hole: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.tracks = np.asarray(self.tracks, dtype=np.float32)
@@ -72,6 +76,8 @@ class MotionPlan:
             raise ValueError("point_region refers to a region that does not exist")
         if self.tracks.shape[1] < 1:
             raise ValueError("a plan needs at least one frame")
+        if self.background_hole is not None and np.shape(self.background_hole) != self.regions.shape[1:]:
+            raise ValueError(f"background_hole must be {self.regions.shape[2]}x{self.regions.shape[1]}")
         if self.source is not None and np.shape(self.source)[:2] != self.regions.shape[1:]:
             raise ValueError(f"source must be {self.regions.shape[2]}x{self.regions.shape[1]}")
         for region, texture in self.textures.items():

@@ -95,6 +95,8 @@ def prepare_scene(image: np.ndarray, plan: MotionPlan, options: WarpOptions, see
     hole = np.zeros((height, width), bool)
     for core in filled:
         hole |= core
+    if plan.background_hole is not None:
+        hole |= np.asarray(plan.background_hole, bool)
     background = fill_hole(image, hole, seed=seed) if hole.any() and plan.fill_background else image.copy()
 
     layers = []
