@@ -80,6 +80,22 @@ def test_a_pale_band_across_a_garment_stays_part_of_it():
     assert mask[int(0.44 * h), int(0.3 * w): int(0.7 * w)].all()
 
 
+def test_the_narrow_gap_between_a_hanging_sleeve_and_the_body_stays_background():
+    rgb = np.full((600, 450, 3), 248, np.uint8)
+    purple = (90, 30, 150)
+    cv2.rectangle(rgb, (150, 100), (300, 560), purple, -1)  # the body
+    cv2.fillConvexPoly(rgb, np.array([[150, 100], [146, 110], [80, 520], [140, 520]]), purple)  # sleeves hanging
+    cv2.fillConvexPoly(rgb, np.array([[300, 100], [304, 110], [370, 520], [310, 520]]), purple)  # down beside it
+    drawn = (rgb != 248).any(axis=2)
+    gap = np.zeros(drawn.shape, bool)  # the background between the left sleeve and the body, 2 px up to 10
+    for y in range(120, 470):
+        sleeve_edge = np.flatnonzero(drawn[y, :150])[-1]
+        gap[y, sleeve_edge + 2: 148] = True  # a pixel clear of each edge's blur
+    assert gap.sum() > 400
+    mask = cut_out(rgb).mask
+    assert mask[gap].mean() < 0.1
+
+
 def test_a_blank_or_busy_garment_image_is_refused():
     with pytest.raises(InputError, match="no garment found"):
         cut_out(np.full((300, 200, 3), 250, np.uint8))
