@@ -36,6 +36,13 @@ def backbone_names() -> list[str]:
     return sorted(BACKBONES) + model_names()
 
 
+def backbone_choices() -> list[str]:
+    """Every --backbone value: the names above, and each diffusion model's ':tiny' variant where it has one."""
+    from toolkit.diffusion.registry import MODELS, TINY
+
+    return backbone_names() + [f"{name}:{TINY}" for name in sorted(MODELS) if MODELS[name].tiny is not None]
+
+
 def check_backbone(name: str) -> None:
     """Raise one InputError listing the known backbones when `name` is not one."""
     if name in BACKBONES:

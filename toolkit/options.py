@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from toolkit.backbones import backbone_choices
 from toolkit.diffusion.settings import ATTENTION_BACKENDS, DTYPES
 from toolkit.errors import InputError
 
@@ -55,13 +56,6 @@ def parse_size(text: str) -> tuple[int, int]:
     if not match:
         raise InputError(f"bad size '{text}': expected WxH in pixels, e.g. 1024x576")
     return int(match.group(1)), int(match.group(2))
-
-
-def backbone_choices() -> list[str]:
-    """Every --backbone value: warp, each diffusion model and its ':tiny' variant."""
-    from toolkit.diffusion.registry import MODELS, TINY
-
-    return ["warp"] + [variant for name in sorted(MODELS) for variant in (name, f"{name}:{TINY}")]
 
 
 DEFAULT_FRAMES = 48
