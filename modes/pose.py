@@ -12,6 +12,7 @@ import numpy as np
 from toolkit.errors import InputError
 from toolkit.imaging.edge_matte import clean_edge
 from toolkit.imaging.fill import FillOptions, fill_hole
+from toolkit.imaging.masks import convex_polygon_mask
 from toolkit.imaging.masked_mean import masked_gaussian
 from toolkit.motion import skeleton as sk
 from toolkit.motion.plan import MotionPlan
@@ -103,11 +104,10 @@ def behind_arms_zone(labels: dict[str, np.ndarray], source: np.ndarray) -> np.nd
     body (labels['in_front'], when given).
     """
     size = float(sk.torso_size(source))
-    zone = np.zeros(labels["body"].shape, np.uint8)
-    quad = source[[sk.LEFT_SHOULDER, sk.RIGHT_SHOULDER, sk.RIGHT_HIP, sk.LEFT_HIP]].copy()
+    quad = sk.torso_quad(source)
     neck = sk.neck(source)
     quad[:2] = neck + 0.85 * (quad[:2] - neck)  # the chest below the armpits is narrower than the shoulder joints
-    cv2.fillConvexPoly(zone, np.round(quad).astype(np.int32), 1)
+    zone = convex_polygon_mask(labels["body"].shape, quad).astype(np.uint8)
     grow = max(3, int(0.03 * size))
     zone = cv2.dilate(zone, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8))
     legs = (labels["legs"] > 0.5).astype(np.uint8)

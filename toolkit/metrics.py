@@ -8,6 +8,7 @@ from typing import Sequence
 import cv2
 import numpy as np
 
+from toolkit.imaging.masks import convex_polygon_mask
 from toolkit.motion import skeleton as sk
 
 
@@ -189,11 +190,8 @@ def delta_e(a: np.ndarray, b: np.ndarray) -> float:
 
 def torso_region(joints: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """(H, W) bool: the shoulder-hip quadrilateral of MediaPipe Pose joints shrunk to 60% about its centre."""
-    quad = joints[[sk.LEFT_SHOULDER, sk.RIGHT_SHOULDER, sk.RIGHT_HIP, sk.LEFT_HIP]]
-    quad = quad.mean(axis=0) + 0.6 * (quad - quad.mean(axis=0))
-    mask = np.zeros(shape, np.uint8)
-    cv2.fillConvexPoly(mask, np.round(quad).astype(np.int32), 1)
-    return mask.astype(bool)
+    quad = sk.torso_quad(joints)
+    return convex_polygon_mask(shape, quad.mean(axis=0) + 0.6 * (quad - quad.mean(axis=0)))
 
 
 def legs_region(joints: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

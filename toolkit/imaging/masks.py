@@ -16,6 +16,13 @@ def keep_touching(mask: np.ndarray, seeds: np.ndarray) -> np.ndarray:
     return np.isin(components, touched[touched != 0])
 
 
+def convex_polygon_mask(shape: tuple[int, int], corners: np.ndarray) -> np.ndarray:
+    """Boolean (H, W): inside a convex polygon (K, 2), its corners rounded to whole pixels."""
+    mask = np.zeros(shape, np.uint8)
+    cv2.fillConvexPoly(mask, np.round(np.asarray(corners)).astype(np.int32), 1)
+    return mask.astype(bool)
+
+
 def inside_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
     """(N,) bool: which of (N, 2) points lie inside a closed polygon (even-odd rule, vectorised)."""
     points = np.asarray(points, np.float64).reshape(-1, 2)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from toolkit.imaging.masks import keep_touching
+from toolkit.imaging.masks import convex_polygon_mask, keep_touching
 from toolkit.motion import skeleton as sk
 from toolkit.motion.distances import polyline_distance, segment_distance
 from toolkit.motion.skinning import LEG_BONES, SKIN_BONES, bone_segments, torso_polygon_distance
@@ -121,9 +121,7 @@ def outline_labels(silhouette: np.ndarray, joints: np.ndarray, image: np.ndarray
     legs_near = np.minimum.reduce([distances[n] for n in LEG_BONES])
     clear_small = ((distances["torso"] > 0.06 * scale) & (legs_near > 0.25 * scale)).astype(np.uint8)
     clear_of_body = cv2.resize(clear_small, (width, height), interpolation=cv2.INTER_NEAREST).astype(bool)
-    quad = np.round(joints[[sk.LEFT_SHOULDER, sk.RIGHT_SHOULDER, sk.RIGHT_HIP, sk.LEFT_HIP]]).astype(np.int32)
-    within_torso = np.zeros((height, width), np.uint8)
-    cv2.fillConvexPoly(within_torso, quad, 1)
+    within_torso = convex_polygon_mask((height, width), sk.torso_quad(joints)).astype(np.uint8)
     depth = max(1, int(0.04 * scale))
     within_torso = cv2.erode(within_torso, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * depth + 1,) * 2)).astype(bool)
     arms, fronts, body_colours = {}, {}, {}
@@ -341,9 +339,7 @@ def upper_arm_in_torso(joints: np.ndarray, arm: str, shape: tuple[int, int]) -> 
     to hang beside the torso, not in it: the shoulder landmark lies at the arm's inner edge, so
     an outline would otherwise take a slab of chest with the arm."""
     height, width = shape
-    quad = np.zeros((height, width), np.uint8)
-    cv2.fillConvexPoly(quad, np.round(joints[[sk.LEFT_SHOULDER, sk.RIGHT_SHOULDER, sk.RIGHT_HIP, sk.LEFT_HIP]]
-                                      ).astype(np.int32), 1)
+    quad = convex_polygon_mask((height, width), sk.torso_quad(joints))
     ys, xs = np.nonzero(quad)
     result = np.zeros((height, width), bool)
     if len(xs) == 0:

@@ -247,7 +247,7 @@ def raise_one_arm(source: np.ndarray, side: str, frames: int, size: tuple[int, i
     amounts = steps
     elbows = shoulder + upper_length * direction(rest[0] + amounts[:, None] * (upper_goal - rest[0]))
     hands = np.logical_and.reduce([clear(elbows + length * direction(bins)[None]) for length in reaches])
-    torso = source[[sk.LEFT_SHOULDER, sk.RIGHT_SHOULDER, sk.RIGHT_HIP, sk.LEFT_HIP]]
+    torso = sk.torso_quad(source)
     over_torso = sum(inside_polygon(tips, torso).reshape(tips.shape[:-1])
                      for tips in (elbows + length * direction(bins)[None] for length in reaches))
     blocked = 100.0 * (~hands).astype(float) + 5.0 * over_torso  # (steps, bins); crossing the torso is avoided too

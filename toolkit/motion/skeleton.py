@@ -21,6 +21,7 @@ LEFT_ANKLE, RIGHT_ANKLE = 27, 28
 
 HEAD_POINTS = tuple(range(0, 11))
 TORSO_POINTS = (LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP)
+TORSO_QUAD = (LEFT_SHOULDER, RIGHT_SHOULDER, RIGHT_HIP, LEFT_HIP)  # the same, as a quadrilateral's corners in order
 
 # Limb chains from the torso outwards, and the end points that ride on each chain's last bone.
 CHAINS: dict[str, tuple[int, int, int]] = {
@@ -77,6 +78,11 @@ def neck(joints: np.ndarray) -> np.ndarray:
 def pelvis(joints: np.ndarray) -> np.ndarray:
     """Midpoint of the hips."""
     return 0.5 * (joints[..., LEFT_HIP, :] + joints[..., RIGHT_HIP, :])
+
+
+def torso_quad(joints: np.ndarray) -> np.ndarray:
+    """(4, 2) corners of the shoulder-hip quadrilateral, in order round it: shoulders, then hips."""
+    return np.asarray(joints)[list(TORSO_QUAD), :2].astype(np.float64)
 
 
 def torso_size(joints: np.ndarray) -> np.ndarray:

@@ -48,7 +48,7 @@ def bone_segments(joints: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]
 
 def torso_polygon_distance(points: np.ndarray, joints: np.ndarray) -> np.ndarray:
     """0 inside the shoulder-hip quadrilateral, else the distance to it."""
-    quad = joints[[sk.LEFT_SHOULDER, sk.RIGHT_SHOULDER, sk.RIGHT_HIP, sk.LEFT_HIP]].astype(np.float32)
+    quad = sk.torso_quad(joints).astype(np.float32)
     flat = points.reshape(-1, 2).astype(np.float32)
     inside = inside_polygon(flat, quad)
     edges = [segment_distance(flat, quad[i], quad[(i + 1) % 4]) for i in range(4)]
