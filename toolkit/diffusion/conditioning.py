@@ -15,6 +15,8 @@ import cv2
 import numpy as np
 import torch
 
+from toolkit.warp.layers import layer_alpha
+
 
 @dataclass(frozen=True)
 class NoiseLevel:
@@ -107,11 +109,9 @@ def pin(latents: torch.Tensor, reference: torch.Tensor, keep: torch.Tensor) -> t
 
 def keep_weights(moving: np.ndarray, feather: float) -> np.ndarray:
     """(H, W) float32 weight of the source per pixel: 1 away from the moving region, 0 inside it,
-    ramping over `feather` pixels outside its edge (so a region lock shows no seam)."""
-    if not moving.any():
-        return np.ones(moving.shape, np.float32)
-    distance = cv2.distanceTransform((~moving).astype(np.uint8), cv2.DIST_L2, 5)
-    return np.clip(distance / max(float(feather), 1e-6), 0.0, 1.0).astype(np.float32)
+    ramping over `feather` pixels outside its edge as a warp layer's alpha does (so a region
+    lock shows no seam)."""
+    return (1.0 - layer_alpha(np.asarray(moving, bool), feather)).astype(np.float32)
 
 
 def composite_source(frame: np.ndarray, source: np.ndarray, keep: np.ndarray) -> np.ndarray:
