@@ -10,6 +10,7 @@ from pathlib import Path
 from toolkit.errors import InputError
 from toolkit.options import add_options, options_from_args
 from toolkit.plugins import load_modes
+from toolkit.progress import ProgressBar
 
 log = logging.getLogger("toolkit")
 
@@ -19,24 +20,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # noqa: D102 - argparse hook
         raise InputError(f"{self.prog}: {message}")
-
-
-class ProgressBar:
-    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
-
-    def __init__(self, stream=sys.stderr):
-        self.stream = stream
-        self.enabled = stream.isatty()
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        width = 30
-        filled = int(width * done / max(total, 1))
-        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} frames")
-        if done >= total:
-            self.stream.write("\n")
-        self.stream.flush()
 
 
 def build_parser() -> argparse.ArgumentParser:

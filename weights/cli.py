@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from toolkit.errors import InputError
+from toolkit.progress import ProgressBar
 from weights import manager
 from weights.registry import HUB_MODELS, Checkpoint, HubModel, entry, names
 
@@ -29,23 +30,8 @@ def add_weights_command(commands, common: argparse.ArgumentParser) -> None:
     where.add_argument("name", metavar="NAME")
 
 
-class ByteProgress:
-    """A one-line download progress bar on stderr, drawn only when stderr is a terminal."""
-
-    def __init__(self, label: str, stream=None):
-        self.label, self.stream = label, stream or sys.stderr
-        self.enabled = self.stream.isatty()
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        width = 30
-        filled = int(width * done / total) if total else 0
-        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] "
-                          f"{human_size(done)} / {human_size(total) if total else '?'}")
-        if total and done >= total:
-            self.stream.write("\n")
-        self.stream.flush()
+def bytes_text(done: int, total: int) -> str:
+    return f"{human_size(done)} / {human_size(total) if total else '?'}"
 
 
 def human_size(size: int | None) -> str:
@@ -96,7 +82,7 @@ def run_weights(args: argparse.Namespace, out=None) -> int:
         for name in args.names:
             entry(name)  # unknown names fail before any download starts
         for name in args.names:
-            out.write(f"{name}: {manager.fetch(name, progress=ByteProgress(name))}\n")
+            out.write(f"{name}: {manager.fetch(name, progress=ProgressBar(name, bytes_text))}\n")
         return 0
     selected = args.names or [n for n in names() if manager.has_any(n)]
     if not selected:
