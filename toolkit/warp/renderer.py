@@ -167,9 +167,8 @@ def _sample(scene: Scene, layer: Layer, map_x: np.ndarray, map_y: np.ndarray) ->
 def composite_layer(frame: np.ndarray, scene: Scene, layer: Layer, rest: np.ndarray, current: np.ndarray, iterations: int) -> None:
     """Warp one layer by its control points' motion and composite it into frame in place."""
     height, width = frame.shape[:2]
-    if layer.rest_alpha is not None and np.abs(current - rest).max() < 1e-3:
-        x0, y0, x1, y1 = layer.alpha_box  # at rest, a layer with its own edge gives back the photo and its rim
-        _blend(frame, layer.alpha_box, scene.source[y0:y1, x0:x1], layer.rest_alpha[y0:y1, x0:x1])
+    if np.abs(current - rest).max() < 1e-3:
+        composite_at_rest(frame, scene, layer)
         return
     if layer.triangles is not None:
         composite_mesh_layer(frame, scene, layer, rest, current)
@@ -187,6 +186,17 @@ def composite_layer(frame: np.ndarray, scene: Scene, layer: Layer, rest: np.ndar
     _blend(frame, box, moved, alpha)
 
 
+def composite_at_rest(frame: np.ndarray, scene: Scene, layer: Layer) -> None:
+    """Composite a layer that has not moved: the photo over its rest alpha where it has its own
+    edge (the photo's own rim), else its texture over its alpha."""
+    x0, y0, x1, y1 = layer.alpha_box
+    if layer.rest_alpha is not None:
+        texture, alpha = scene.source, layer.rest_alpha
+    else:
+        texture, alpha = (scene.source if layer.texture is None else layer.texture), layer.alpha
+    _blend(frame, layer.alpha_box, texture[y0:y1, x0:x1], alpha[y0:y1, x0:x1])
+
+
 def composite_mesh_layer(frame: np.ndarray, scene: Scene, layer: Layer, rest: np.ndarray, current: np.ndarray) -> None:
     """Warp a layer piecewise affinely with its mesh and composite it into frame in place."""
     height, width = frame.shape[:2]
@@ -194,11 +204,6 @@ def composite_mesh_layer(frame: np.ndarray, scene: Scene, layer: Layer, rest: np
     box = _reach_edges(layer, (used[:, 0].min() - 1, used[:, 1].min() - 1, used[:, 0].max() + 1,
                                used[:, 1].max() + 1), (width, height))
     if box is None:
-        return
-    if np.abs(current - rest).max() < 1e-3:  # at rest: the layer is its own texture
-        x0, y0, x1, y1 = box
-        texture = scene.source if layer.texture is None else layer.texture
-        _blend(frame, box, texture[y0:y1, x0:x1], layer.alpha[y0:y1, x0:x1])
         return
     map_x, map_y, covered = rasterize_backward_map(rest, current, layer.triangles, box, step=2,
                                                    folds_behind=scene.folds_behind, empty=layer.empty_triangles,
