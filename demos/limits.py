@@ -25,11 +25,16 @@ def check_frames(frames: int | None, max_frames: int) -> None:
                          "use the command line for longer clips")
 
 
-def check_clip_length(total: int, max_frames: int) -> None:
-    """Refuse a planned clip (its length known only once its inputs are read) above the limit."""
-    if total > max_frames:
+def check_clip_length(total: int, max_frames: int, earlier: int = 0) -> None:
+    """Refuse a planned clip (its length known only once its inputs are read) that takes the job
+    above the limit, counting the frames of the job's `earlier` clips (one per garment)."""
+    if earlier + total <= max_frames:
+        return
+    if earlier == 0:
         raise InputError(f"this clip would be {total} frames long; the demo renders at most {max_frames}: "
                          f"set frames to {max_frames} or fewer (the clip is cut there), or use a shorter input")
+    raise InputError(f"this job's clips would be {earlier + total} frames long in all; the demo renders at most "
+                     f"{max_frames} per job: set fewer frames or dress fewer garments at once")
 
 
 def media_seconds(path: str | Path, kind: str) -> float:
@@ -67,6 +72,7 @@ class Deadline:
         self.max_frames = max_frames
         self.clock = clock
         self.started = clock()
+        self.finished = 0  # frames of the job's clips already rendered (a catalogue renders one per garment)
 
     def elapsed(self) -> float:
         """Seconds since the job started."""
@@ -80,7 +86,9 @@ class Deadline:
 
     def __call__(self, done: int, total: int) -> None:
         if done <= 1:
-            check_clip_length(total, self.max_frames)
+            check_clip_length(total, self.max_frames, self.finished)
         self.check()
         if self.report is not None:
             self.report(done, total)
+        if done >= total:
+            self.finished += total

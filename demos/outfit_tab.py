@@ -22,11 +22,13 @@ from demos.context import (
     seed_box,
 )
 from demos.jobs import JobRunner, friendly_errors
+from demos.limits import check_clip_length
 from demos.pose_tab import check_pose_file
 from toolkit.errors import InputError
 from toolkit.examples import skimage_image
 from toolkit.imaging.garment_drawing import DRAWINGS, DrawnGarment
 from toolkit.motion.presets import PRESETS
+from toolkit.options import DEFAULT_FRAMES
 
 MODE = "outfit"
 CATEGORIES = ("auto", "upper", "lower", "dress")
@@ -57,6 +59,9 @@ def outfit_options(runner: JobRunner, garment: list[str], category: str, garment
     frame_count = frames_or_none(frames)
     runner.check_media(driving, "video", "the driving video")
     check_pose_file(pose_file, frame_count, runner.settings.max_frames)
+    if animate and not driving and not pose_file:  # a preset's clips: their length is known now
+        check_clip_length(frame_count or DEFAULT_FRAMES, runner.settings.max_frames,
+                          (frame_count or DEFAULT_FRAMES) * (len(garments) - 1))
     return runner.modes[MODE].options_class(
         garment=[Path(path) for path in garments], category=category or "auto",
         garment_mask=[Path(path) for path in (garment_mask or [])],

@@ -32,7 +32,8 @@ class DemoSettings:
     share: bool = option(False, help="also open a public gradio.live link (needs the internet)")
     max_file_size: int = option(50 * 1000**2, help="largest upload (default: 50mb)", parse=parse_size,
                                 metavar="SIZE")
-    max_frames: int = option(300, help="longest clip the demo renders, in frames", metavar="N")
+    max_frames: int = option(300, help="most frames the demo renders in one job (an animated outfit counts "
+                             "every garment's clip)", metavar="N")
     max_media_seconds: float = option(20.0, help="longest audio or driving video the demo accepts, in seconds",
                                       metavar="S")
     job_timeout_s: float = option(120.0, help="stop a render still running after this many seconds",

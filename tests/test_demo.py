@@ -26,7 +26,7 @@ import pytest
 
 from demos.app import build_app
 from demos.drawing import draw_drags, draw_points, draw_skeleton, overlay_masks
-from demos.outfit_tab import MAX_GARMENTS
+from demos.outfit_tab import MAX_GARMENTS, outfit_options
 from demos.jobs import GENERIC_ERROR, JobRunner, Workspace, hide_server_paths
 from demos.limits import Deadline, JobTooLong
 from demos.settings import DemoSettings, parse_size
@@ -402,6 +402,17 @@ def test_deadline_reports_progress_and_refuses_overlong_clips():
         Deadline(None, 10.0, 50)(1, 51)
 
 
+def test_deadline_counts_the_frames_of_every_clip_in_a_job():
+    deadline = Deadline(None, 100.0, 50)
+    for done in range(1, 31):  # one garment's 30-frame clip
+        deadline(done, 30)
+    deadline(1, 20)  # a second of 20 fits: 50 in all
+    for done in range(2, 21):
+        deadline(done, 20)
+    with pytest.raises(InputError, match="would be 51 frames long in all"):
+        deadline(1, 1)  # a third does not
+
+
 def test_workspace_prunes_old_jobs_and_removes_itself(tmp_path):
     workspace = Workspace(keep_s=60, parent=tmp_path)
     first = workspace.new_output("click", "/uploads/My photo (1).JPG")
@@ -556,3 +567,12 @@ def test_backbone_choices_are_warp_and_the_diffusion_models_whose_weights_are_he
     present = MODELS["svd_xt"].checkpoint
     monkeypatch.setattr(weights.manager, "is_present", lambda name: name == present)
     assert usable_backbones() == ["warp", "svd_xt"]
+
+
+def test_an_animated_outfit_catalogue_over_the_frame_limit_is_refused_before_rendering(tmp_path):
+    runner = JobRunner(DemoSettings(max_frames=300), Workspace(parent=tmp_path), load_modes())
+    garments = [str(COFFEE)] * 7
+    with pytest.raises(InputError, match="would be 336 frames long in all"):
+        outfit_options(runner, garments, "auto", None, None, "sway", None, None, 48, 0, "warp")
+    options = outfit_options(runner, garments[:6], "auto", None, None, "sway", None, None, 48, 0, "warp")
+    assert options.animate == "sway" and len(options.garment) == 6  # 288 frames: within the limit
