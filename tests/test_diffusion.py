@@ -381,3 +381,25 @@ def test_switches_a_vae_lacks_are_ignored_with_a_warning(caplog):
     pipe = get_backbone("svd:tiny", RenderOptions(backbone="svd:tiny", vae_tiling=True, vae_slicing=True)).pipe
     assert pipe.vae is not None
     assert "--vae-tiling" in caplog.text and "--vae-slicing" in caplog.text
+
+
+def test_svd_encodes_the_held_source_once_and_its_latents_match_encoding_every_copy(scene):
+    from toolkit.diffusion.adapters import SvdAdapter
+
+    image, _ = scene
+    pipe = tiny("svd").pipe
+    adapter = SvdAdapter()
+    context = np.stack([np.roll(image, shift, axis=1) for shift in (3, 6)])
+    whole = adapter.encode(pipe, np.concatenate([context, np.repeat(image[None], 5, axis=0)]))
+    calls = []
+    encode = pipe.vae.encode
+    pipe.vae.encode = lambda pixels: calls.append(len(pixels)) or encode(pixels)
+    try:
+        cache: dict = {}
+        held = adapter.encode_held(pipe, context, image, 5, cache)
+        again = adapter.encode_held(pipe, context[:0], image, 7, cache)  # the next window: no new encoding of it
+    finally:
+        pipe.vae.encode = encode
+    assert held.shape == whole.shape and torch.allclose(held, whole, atol=1e-5)
+    assert again.shape[1] == 7 and torch.allclose(again[0, 0], whole[0, 2], atol=1e-5)
+    assert calls == [1, 2]  # the still once, the two context frames; the next window encodes nothing

@@ -65,6 +65,20 @@ class SvdAdapter:
         latents = torch.cat(parts).to(torch.float32) * vae.config.scaling_factor
         return latents.unsqueeze(0)
 
+    def encode_held(self, pipe: Any, context: np.ndarray, still: np.ndarray, count: int,
+                    cache: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Latents of the `context` frames, then of `count` copies of the `still` image.
+
+        SVD's VAE encodes each frame on its own, so the still is encoded once per clip (kept in
+        `cache`) and its latent repeated, not encoded again for every frame of every window.
+        """
+        if "still" not in cache:
+            cache["still"] = self.encode(pipe, still[None])
+        held = cache["still"].expand(-1, count, -1, -1, -1)
+        if len(context) == 0:
+            return held.clone()
+        return torch.cat([self.encode(pipe, context), held], dim=self.frame_axis)
+
     def keep_tensor(self, spatial: np.ndarray, frames: int, pinned: set[int], device: torch.device) -> torch.Tensor:
         keep = np.broadcast_to(spatial, (frames, *spatial.shape)).astype(np.float32).copy()
         keep[sorted(pinned)] = 1.0
@@ -106,6 +120,12 @@ class WanAdapter:
         mean = torch.tensor(vae.config.latents_mean, device=latents.device).view(1, -1, 1, 1, 1)
         std = torch.tensor(vae.config.latents_std, device=latents.device).view(1, -1, 1, 1, 1)
         return (latents - mean) * (1.0 / std)
+
+    def encode_held(self, pipe: Any, context: np.ndarray, still: np.ndarray, count: int,
+                    cache: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Latents of the `context` frames, then of `count` copies of the `still` image (Wan's causal
+        VAE encodes frames together, so the held still is encoded as part of the clip)."""
+        return self.encode(pipe, np.concatenate([context, np.repeat(still[None], count, axis=0)]))
 
     def keep_tensor(self, spatial: np.ndarray, frames: int, pinned: set[int], device: torch.device) -> torch.Tensor:
         keep = np.broadcast_to(spatial, (frames, *spatial.shape)).astype(np.float32).copy()

@@ -194,6 +194,7 @@ class DiffusionBackbone:
         pipe, adapter = self.pipe, self.adapter
         device = self._device
         previous: np.ndarray | None = None
+        held: dict[str, torch.Tensor] = {}  # the source's latent, where the VAE encodes frames one by one
         for index, window in enumerate(windows):
             count = adapter.frames_to_render(window.length)
             context = np.zeros((0, *source.shape), np.uint8)
@@ -211,8 +212,7 @@ class DiffusionBackbone:
                 video[:window.context] = context
                 draft_latents = adapter.encode(pipe, padded(video, count))
             if keep is not None or pinned:
-                still = np.repeat(source[None], count - window.context, axis=0)
-                reference = adapter.encode(pipe, np.concatenate([context, still]))
+                reference = adapter.encode_held(pipe, context, source, count - window.context, held)
             known = draft_latents if draft_latents is not None else reference
             noise = None
             if known is not None:  # our own noise, apart from the generator the pipeline draws from
