@@ -243,3 +243,13 @@ def test_a_block_of_samples_is_torn_when_any_two_of_its_mapped_corners_lie_far_a
     assert torn.tolist() == [[True, False], [False, False]]
     mapped[0, 0] = False  # an unmapped sample (outside the mesh) tears nothing
     assert not _torn_blocks(map_x, map_y, mapped, 8.0).any()
+
+
+def test_an_upper_arm_wholly_outside_the_frame_has_no_stretch_under_hair():
+    joints = standing_pose()
+    joints[[sk.LEFT_SHOULDER, sk.LEFT_ELBOW, sk.LEFT_WRIST]] += (0, 600)  # below a 500 px tall frame
+    arm = np.zeros((500, 400), bool)
+    hair = np.zeros((500, 400), bool)
+    hair[100:300, 180:260] = True
+    hidden = upper_arm_under_hair(arm, hair, np.ones((500, 400), bool), joints, "left_arm")
+    assert hidden.shape == (500, 400) and not hidden.any()

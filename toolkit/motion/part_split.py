@@ -449,12 +449,16 @@ def upper_arm_under_hair(arm_mask: np.ndarray, hair: np.ndarray, inside: np.ndar
     hair are closed over the gaps between strands the hair's colours missed.  Without it a
     raised arm would keep only the strip the hair left showing.
     """
+    height, width = arm_mask.shape
+    if not hair.any():
+        return np.zeros((height, width), bool)
     scale = float(sk.torso_size(joints))
     shoulder, elbow, wrist = joints[list(sk.CHAINS[arm])]
     radius = float(np.clip(0.5 * limb_width(arm_mask, shoulder, elbow, 0.3 * scale), 0.05 * scale, 0.14 * scale))
-    height, width = arm_mask.shape
     x0, y0 = np.maximum(np.floor(np.minimum(shoulder, elbow) - radius), 0).astype(int)
     x1, y1 = np.minimum(np.ceil(np.maximum(shoulder, elbow) + radius) + 1, (width, height)).astype(int)
+    if x1 <= x0 or y1 <= y0:  # the upper arm lies wholly outside the frame
+        return np.zeros((height, width), bool)
     ys, xs = np.mgrid[y0:y1, x0:x1]
     box = np.stack([xs, ys], -1).astype(np.float64)
     capsule = np.zeros((height, width), bool)
