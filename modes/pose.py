@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import cv2
@@ -68,11 +69,26 @@ class PoseOptions(RenderOptions):
 
 
 def driver_joints(options: PoseOptions) -> tuple[np.ndarray, float]:
-    """(T, 33, 2) driving poses in the driver's own pixels, and their frame rate."""
+    """(T, 33, 2) driving poses in the driver's own pixels (read-only), and their frame rate.
+
+    A driver is read once per process while its file is unchanged: an animated outfit catalogue
+    follows the same video with every garment, and tracking it is most of the work.
+    """
+    path = Path(options.pose_file or options.driving)
+    stat = path.stat() if path.exists() else None  # a missing file is reported by the reader
+    return _read_driver(str(path), options.pose_file is not None,
+                        stat.st_mtime_ns if stat else None, stat.st_size if stat else None)
+
+
+@lru_cache(maxsize=4)
+def _read_driver(path: str, is_pose_file: bool, mtime_ns: int | None, size: int | None) -> tuple[np.ndarray, float]:
+    """driver_joints for one file; the modification time and size key the cache."""
     from toolkit.motion.pose_io import export_video_poses, load_pose_file
 
-    sequence = load_pose_file(options.pose_file) if options.pose_file else export_video_poses(options.driving)
-    return sequence.frames[..., :2].astype(np.float64), float(sequence.fps)
+    sequence = load_pose_file(Path(path)) if is_pose_file else export_video_poses(Path(path))
+    joints = sequence.frames[..., :2].astype(np.float64)
+    joints.setflags(write=False)
+    return joints, float(sequence.fps)
 
 
 def target_poses(source: np.ndarray, options: PoseOptions) -> tuple[np.ndarray, float]:

@@ -221,3 +221,22 @@ def test_a_bit_of_sleeve_the_silhouette_missed_is_painted_out_of_the_wall_not_on
     assert not strays[295:310, 230:245].any()
     assert not strays[silhouette > 0.5].any()
     assert strays.sum() < 100  # the wall itself stays
+
+
+def test_a_driving_file_is_read_once_while_it_is_unchanged(tmp_path, monkeypatch):
+    import toolkit.motion.pose_io as pose_io
+    from modes.pose import _read_driver, driver_joints
+
+    pose_file = tmp_path / "poses.json"
+    frames = np.tile(standing_pose()[None], (3, 1, 1))
+    save_pose_file(pose_file, PoseSequence(400, 500, 25.0, np.dstack([frames, np.ones(frames.shape[:2])])))
+    reads = []
+    real = pose_io.load_pose_file
+    monkeypatch.setattr(pose_io, "load_pose_file", lambda path: reads.append(path) or real(path))
+    _read_driver.cache_clear()
+    first, _ = driver_joints(PoseOptions(pose_file=pose_file))
+    again, _ = driver_joints(PoseOptions(pose_file=pose_file))
+    assert len(reads) == 1 and again is first and not first.flags.writeable
+    save_pose_file(pose_file, PoseSequence(400, 500, 25.0, np.dstack([frames[:2], np.ones((2, 33))])))
+    changed, _ = driver_joints(PoseOptions(pose_file=pose_file))
+    assert len(reads) == 2 and len(changed) == 2  # a rewritten file is read again
