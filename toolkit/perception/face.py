@@ -141,15 +141,8 @@ class FaceTracker:
     """
 
     def __init__(self, min_detection_confidence: float = MIN_DETECTION_CONFIDENCE) -> None:
-        import mediapipe as mp
-
         with native_stderr_silenced():
-            self._mesh = mp.solutions.face_mesh.FaceMesh(
-                static_image_mode=True,
-                max_num_faces=1,
-                refine_landmarks=True,
-                min_detection_confidence=min_detection_confidence,
-            )
+            self._mesh = _static_mesh(1, min_detection_confidence)
             # The graph loads its models on worker threads, which print notices whenever they get
             # there; one blank frame waits for them while stderr is silenced (it holds no face to track).
             self._mesh.process(np.zeros((WARM_UP_SIDE, WARM_UP_SIDE, 3), np.uint8))
@@ -399,15 +392,15 @@ def _resize_longer(rgb: np.ndarray, side: int) -> tuple[np.ndarray, float, float
     return resized, width / new_w, height / new_h
 
 
-def _static_mesh(max_faces: int):
-    """A Face Mesh graph for single photos with the 478 refined landmarks (a context manager)."""
+def _static_mesh(max_faces: int, min_detection_confidence: float = MIN_DETECTION_CONFIDENCE):
+    """A Face Mesh graph that detects afresh in every image, with the 478 refined landmarks (a context manager)."""
     import mediapipe as mp
 
     return mp.solutions.face_mesh.FaceMesh(
         static_image_mode=True,
         max_num_faces=max_faces,
         refine_landmarks=True,
-        min_detection_confidence=MIN_DETECTION_CONFIDENCE,
+        min_detection_confidence=min_detection_confidence,
     )
 
 
