@@ -91,6 +91,12 @@ def series(landmarks: list[np.ndarray | None], measure) -> np.ndarray:
     return values
 
 
+def pass_mean(values: np.ndarray) -> np.ndarray:
+    """(T,) mean over the passes (P, T) that found a face at all (a pass that found none is all NaN)."""
+    found = ~np.isnan(values).all(axis=1)
+    return values[found].mean(axis=0) if found.any() else np.full(values.shape[1], np.nan)
+
+
 def sheet(frames: list[np.ndarray], path: Path) -> None:
     idx = pick_frame_indices(len(frames), 8)
     save_image(path, make_contact_sheet([frames[i] for i in idx], labels=[str(i) for i in idx]))
@@ -150,9 +156,9 @@ def driven_case(assets: Path, out: Path, image_name: str, driving_name: str, dri
 
     return {"case": name, "frames": len(frames), "has_audio": probe_video(clip).has_audio,
             "mouth_r": agreement(mouth[0], driver_mouth[0]), "yaw_r": agreement(yaw[0], driver_yaw[0]),
-            f"mouth_r_{len(PASSES)}_passes": agreement(mouth.mean(0), driver_mouth.mean(0)),
-            f"yaw_r_{len(PASSES)}_passes": agreement(yaw.mean(0), driver_yaw.mean(0)),
-            "output_yaw_range": round(float(np.ptp(yaw.mean(0))), 3)}
+            f"mouth_r_{len(PASSES)}_passes": agreement(pass_mean(mouth), pass_mean(driver_mouth)),
+            f"yaw_r_{len(PASSES)}_passes": agreement(pass_mean(yaw), pass_mean(driver_yaw)),
+            "output_yaw_range": round(float(np.ptp(pass_mean(yaw))), 3)}
 
 
 def driver_measures(assets: Path, driving_name: str) -> tuple[np.ndarray, np.ndarray, dict]:
@@ -161,9 +167,9 @@ def driver_measures(assets: Path, driving_name: str) -> tuple[np.ndarray, np.nda
     yaw, mouth = passes_series(frames, (head_yaw, mouth_opening))
     half = len(PASSES) // 2
     steadiness = {
-        "driver": driving_name, "driver_yaw_range": round(float(np.ptp(yaw.mean(0))), 3),
+        "driver": driving_name, "driver_yaw_range": round(float(np.ptp(pass_mean(yaw))), 3),
         "own_yaw_r_one_pass_two_scales": round(float(np.corrcoef(yaw[0], yaw[1])[0, 1]), 3),
-        f"own_yaw_r_two_means_of_{half}_passes": round(float(np.corrcoef(yaw[0::2].mean(0), yaw[1::2].mean(0))[0, 1]), 3),
+        f"own_yaw_r_two_means_of_{half}_passes": round(float(np.corrcoef(pass_mean(yaw[0::2]), pass_mean(yaw[1::2]))[0, 1]), 3),
     }
     return yaw, mouth, steadiness
 

@@ -15,7 +15,7 @@ from modes.portrait import PortraitMode, PortraitOptions
 from tests.wav_files import write_wav
 from toolkit.errors import InputError
 from toolkit.media.video_reader import probe_video
-from toolkit.metrics import count_blinks
+from toolkit.metrics import count_blinks, peak_lag_correlation
 from toolkit.motion.head_mesh import RINGS
 from toolkit.perception import face_landmarks as fl
 from toolkit.perception.face import detect_faces, eye_openness, mouth_opening
@@ -204,3 +204,16 @@ def test_the_portrait_path_imports_neither_librosa_nor_torch(tmp_path, inputs):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_lip_sync_correlation_finds_the_lag_skips_missing_frames_and_says_when_it_cannot_measure():
+    t = np.arange(60, dtype=float)
+    speech = np.sin(t / 4.0)
+    mouth = np.roll(speech, 1)  # the mouth follows the voice a frame late
+    r, lag = peak_lag_correlation(mouth, speech, 1)
+    assert r > 0.99 and lag == 1
+    mouth[10:13] = np.nan  # frames where no face was found
+    r, lag = peak_lag_correlation(mouth, speech, 1)
+    assert r > 0.99 and lag == 1
+    r, _ = peak_lag_correlation(np.full(60, np.nan), speech, 1)
+    assert np.isnan(r)  # not a made-up -1

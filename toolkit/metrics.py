@@ -125,15 +125,18 @@ def audio_envelope(samples: np.ndarray, sample_rate: int, fps: float, n_frames: 
 
 
 def peak_lag_correlation(a: np.ndarray, b: np.ndarray, max_lag: int = 1) -> tuple[float, int]:
-    """Highest Pearson correlation of a with b shifted by at most max_lag frames, and that lag."""
-    best, best_lag = -1.0, 0
+    """Highest Pearson correlation of a with b shifted by at most max_lag frames, and that lag; frames
+    where either is not finite are left out, and (nan, 0) means no lag could be measured."""
+    best, best_lag = np.nan, 0
     for lag in range(-max_lag, max_lag + 1):
         x = a[max(0, lag): len(a) + min(0, lag)]
         y = b[max(0, -lag): len(b) + min(0, -lag)]
+        finite = np.isfinite(x) & np.isfinite(y)
+        x, y = x[finite], y[finite]
         if len(x) < 3 or x.std() < 1e-9 or y.std() < 1e-9:
             continue
         r = float(np.corrcoef(x, y)[0, 1])
-        if r > best:
+        if not r <= best:  # the first measured lag, or a better one
             best, best_lag = r, lag
     return best, best_lag
 
