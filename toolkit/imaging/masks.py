@@ -6,6 +6,20 @@ import cv2
 import numpy as np
 
 
+def bounding_box(mask: np.ndarray, margin: int = 0) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) of the nonzero pixels, grown by margin and clipped; None if empty."""
+    ys, xs = np.nonzero(mask)
+    if len(xs) == 0:
+        return None
+    h, w = mask.shape[:2]
+    return (
+        max(0, int(xs.min()) - margin),
+        max(0, int(ys.min()) - margin),
+        min(w, int(xs.max()) + 1 + margin),
+        min(h, int(ys.max()) + 1 + margin),
+    )
+
+
 def keep_touching(mask: np.ndarray, seeds: np.ndarray) -> np.ndarray:
     """The 8-connected components of mask that hold a seed pixel."""
     mask = np.asarray(mask, bool)

@@ -19,7 +19,7 @@ import numpy as np
 
 from toolkit.perception.native_logs import native_stderr_silenced
 from toolkit.perception.video_tracking import iter_tracked
-from toolkit.imaging.masks import keep_touching
+from toolkit.imaging.masks import bounding_box, keep_touching
 
 logger = logging.getLogger(__name__)
 
@@ -123,10 +123,10 @@ def grow_over_unlike_wall(rgb: np.ndarray, silhouette: np.ndarray, reach: int, c
     zone = distance <= 5 * reach
     if where is not None:
         zone &= where
-    box = bounding_box_of(zone, margin=int(6 * reach))  # only round the part of the edge that may grow
+    box = bounding_box(zone, margin=int(6 * reach))  # only round the part of the edge that may grow
     if box is None:
         return silhouette
-    y0, y1, x0, x1 = box
+    x0, y0, x1, y1 = box
     grown_part = _grow_in_box(rgb[y0:y1, x0:x1], hard[y0:y1, x0:x1], distance[y0:y1, x0:x1], reach, contrast,
                               None if where is None else where[y0:y1, x0:x1])
     if grown_part is None:
@@ -135,16 +135,6 @@ def grow_over_unlike_wall(rgb: np.ndarray, silhouette: np.ndarray, reach: int, c
     grown[y0:y1, x0:x1] |= grown_part
     grown = cv2.morphologyEx(grown.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)).astype(bool)
     return np.maximum(silhouette, soft_edge(grown, MASK_EDGE_SIGMA))
-
-
-def bounding_box_of(mask: np.ndarray, margin: int = 0) -> tuple[int, int, int, int] | None:
-    """(y0, y1, x0, x1) of a mask's pixels grown by margin and clipped, or None when it is empty."""
-    ys, xs = np.nonzero(mask)
-    if len(ys) == 0:
-        return None
-    height, width = mask.shape
-    return (max(0, ys.min() - margin), min(height, ys.max() + margin + 1),
-            max(0, xs.min() - margin), min(width, xs.max() + margin + 1))
 
 
 def wall_statistics(colours: np.ndarray, wall: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:

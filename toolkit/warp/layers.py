@@ -30,20 +30,6 @@ def layer_alpha(core: np.ndarray, feather: float) -> np.ndarray:
     return (ramp * ramp * (3.0 - 2.0 * ramp)).astype(np.float32)
 
 
-def bounding_box(mask: np.ndarray, margin: int = 0) -> tuple[int, int, int, int] | None:
-    """(x0, y0, x1, y1) of the nonzero pixels, grown by margin and clipped; None if empty."""
-    ys, xs = np.nonzero(mask)
-    if len(xs) == 0:
-        return None
-    h, w = mask.shape[:2]
-    return (
-        max(0, int(xs.min()) - margin),
-        max(0, int(ys.min()) - margin),
-        min(w, int(xs.max()) + 1 + margin),
-        min(h, int(ys.max()) + 1 + margin),
-    )
-
-
 def feather_width(width: int, height: int, fraction: float = 0.006, minimum: float = 2.0) -> float:
     """Feather in pixels scaled with the image diagonal (about 6 px at 1024x576)."""
     return max(minimum, fraction * float(np.hypot(width, height)))

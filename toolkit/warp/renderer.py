@@ -29,8 +29,8 @@ from toolkit.warp.field import (
 )
 from toolkit.imaging.fill import fill_hole
 from toolkit.warp.cracks import close_cracks, narrow_gaps
+from toolkit.imaging.masks import bounding_box
 from toolkit.warp.layers import (
-    bounding_box,
     feather_width,
     hard_region,
     layer_alpha,
