@@ -13,7 +13,7 @@ import numpy as np
 from toolkit.errors import InputError
 from toolkit.imaging.edge_matte import clean_edge
 from toolkit.imaging.fill import FillOptions, fill_hole
-from toolkit.imaging.masks import convex_polygon_mask
+from toolkit.imaging.masks import bounding_box, convex_polygon_mask
 from toolkit.imaging.masked_mean import masked_gaussian
 from toolkit.motion import skeleton as sk
 from toolkit.motion.plan import MotionPlan
@@ -224,7 +224,11 @@ def sleeve_under_hair(texture: np.ndarray, visible: np.ndarray, hidden: np.ndarr
     if not hidden.any() or not visible.any():
         return texture
     depth = float(cv2.distanceTransform((~visible).astype(np.uint8), cv2.DIST_L2, 3)[hidden].max())
-    painted, _ = masked_gaussian(texture, visible, max(2.0, 0.5 * depth))
+    sigma = max(2.0, 0.5 * depth)
+    # only the paint and its seam need the blur: a window round them, as far out as its kernel reaches
+    x0, y0, x1, y1 = bounding_box(hidden, int(max(margin, SEAM_FADE) + np.ceil(4 * sigma) + 2))
+    painted = np.zeros(texture.shape, np.float32)
+    painted[y0:y1, x0:x1], _ = masked_gaussian(texture[y0:y1, x0:x1], visible[y0:y1, x0:x1], sigma)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1,) * 2)
     paint = cv2.dilate(hidden.astype(np.uint8), kernel).astype(bool) & ~visible
     out = texture.copy()
