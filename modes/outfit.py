@@ -276,7 +276,6 @@ class OutfitMode:
 
                 save_image(name, paste_back(full, work, dressed))
                 written.append(name)
-            log.info("wrote %s", name)
         return written
 
     def write_clip(self, dressed: np.ndarray, output: Path, options: OutfitOptions, several: bool,

@@ -88,8 +88,7 @@ def run(argv: list[str] | None = None) -> int:
 
         return run_weights(args)
     options = options_from_args(args.mode.options_class, args)
-    # --export-pose replaces the render; a mode with its own `write` (outfit: stills) always writes
-    if getattr(options, "export_pose", None) is not None and getattr(args.mode, "write", None) is None:
+    if getattr(options, "export_pose", None) is not None:  # pose mode's --export-pose replaces the render
         options.validate()
         written = args.mode.export_pose(options, args.output)
         log.info("wrote %s", written)
