@@ -12,7 +12,6 @@ analysed once: OUT's name gets the garment's name, ``look.png`` -> ``look_<garme
 
 from __future__ import annotations
 
-import logging
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,7 +25,6 @@ from toolkit.motion.plan import MotionPlan
 from toolkit.motion.presets import PRESETS
 from toolkit.options import RenderOptions, option, shared_render_options
 
-log = logging.getLogger(__name__)
 
 STILL_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
