@@ -24,6 +24,7 @@ import numpy as np
 
 from toolkit.imaging.fill import FillOptions, fill_hole, harmonic_fill
 from toolkit.imaging.garment_fit import PartFit
+from toolkit.imaging.masked_mean import masked_gaussian
 from toolkit.imaging.tps import fit_tps, tps_map
 from toolkit.perception.garment_cutout import lab
 
@@ -59,23 +60,6 @@ def part_alpha(alpha: np.ndarray, part: np.ndarray | None, grow: int) -> np.ndar
     return alpha * soft
 
 
-def normalised_blur(values: np.ndarray, weight: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
-    """(blur of values*weight / blur of weight, blur of weight) for (H, W, C) values; large sigmas at lower resolution."""
-    h, w = weight.shape
-    factor = min(1.0, 2.0 / sigma)
-    if factor < 0.99:
-        size = (max(2, round(w * factor)), max(2, round(h * factor)))
-        small_v = cv2.resize(values * weight[..., None], size, interpolation=cv2.INTER_AREA)
-        small_w = cv2.resize(weight, size, interpolation=cv2.INTER_AREA)
-        num = cv2.resize(cv2.GaussianBlur(small_v, (0, 0), sigma * factor), (w, h), interpolation=cv2.INTER_LINEAR)
-        den = cv2.resize(cv2.GaussianBlur(small_w, (0, 0), sigma * factor), (w, h), interpolation=cv2.INTER_LINEAR)
-    else:
-        num = cv2.GaussianBlur(values * weight[..., None], (0, 0), sigma)
-        den = cv2.GaussianBlur(weight, (0, 0), sigma)
-    num = num.reshape(values.shape)
-    return num / np.maximum(den, 1e-6)[..., None], den
-
-
 def spread_colours(values: np.ndarray, known: np.ndarray, todo: np.ndarray, sigmas: tuple[float, ...],
                    min_weight: float) -> np.ndarray:
     """Fill the `todo` pixels of (H, W, 3) float32 values from the `known` ones nearby, nearest scales first."""
@@ -93,7 +77,7 @@ def spread_colours(values: np.ndarray, known: np.ndarray, todo: np.ndarray, sigm
     for sigma in sigmas:
         if not left.any():
             break
-        blurred, den = normalised_blur(window, weight, sigma)
+        blurred, den = masked_gaussian(window, weight, sigma, coarse=True)
         ok = left & (den > min_weight)
         window[ok] = blurred[ok]
         left &= ~ok
