@@ -37,10 +37,10 @@ def backbone_names() -> list[str]:
 
 
 def backbone_choices() -> list[str]:
-    """Every --backbone value: the names above, and each diffusion model's ':tiny' variant where it has one."""
-    from toolkit.diffusion.registry import MODELS, TINY
+    """Every --backbone value: the backbones by name, and each diffusion model's variants."""
+    from toolkit.diffusion.registry import variant_names
 
-    return backbone_names() + [f"{name}:{TINY}" for name in sorted(MODELS) if MODELS[name].tiny is not None]
+    return sorted(BACKBONES) + variant_names()
 
 
 def check_backbone(name: str) -> None:

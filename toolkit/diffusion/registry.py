@@ -67,6 +67,11 @@ def model_names() -> list[str]:
     return sorted(MODELS)
 
 
+def variant_names() -> list[str]:
+    """Every name parse_name accepts: each model, then each model with tiny weights as NAME:tiny."""
+    return model_names() + [f"{name}:{TINY}" for name in model_names() if MODELS[name].tiny is not None]
+
+
 def parse_name(name: str) -> tuple[ModelSpec, bool]:
     """'svd' -> (spec, False); 'svd:tiny' -> (spec, True); anything else is an InputError."""
     base, _, variant = name.partition(":")
