@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import types
+import typing
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,19 +90,29 @@ def api_inputs(endpoint: Callable[..., Any], files: Collection[str]) -> list[gr.
     """Hidden inputs of an API endpoint, one per parameter of its signature (progress aside), named and
     defaulted as it is: files for the parameters in `files` (several for a list), else a checkbox,
     number or text box by the parameter's type."""
+    hints = typing.get_type_hints(inspect.unwrap(endpoint))  # real types, however the annotations were written
     inputs: list[gr.components.Component] = []
     for name, parameter in inspect.signature(endpoint).parameters.items():
         if name == "progress":
             continue
         default = None if parameter.default is inspect.Parameter.empty else parameter.default
-        kind = str(parameter.annotation).replace(" ", "")
+        kind = plain_type(hints.get(name, str))
         common: dict[str, Any] = {"label": name, "visible": False}
         if name in files:
-            inputs.append(gr.File(file_count="multiple" if kind.startswith("list") else "single", **common))
-        elif kind.startswith("bool"):
+            inputs.append(gr.File(file_count="multiple" if kind is list else "single", **common))
+        elif kind is bool:
             inputs.append(gr.Checkbox(bool(default), **common))
-        elif kind.startswith(("int", "float")):
-            inputs.append(gr.Number(default, precision=0 if kind.startswith("int") else None, **common))
+        elif kind in (int, float):
+            inputs.append(gr.Number(default, precision=0 if kind is int else None, **common))
         else:
             inputs.append(gr.Textbox(default, **common))
     return inputs
+
+
+def plain_type(hint: Any) -> Any:
+    """The type a parameter hint names, Optional and the item type of a list aside: `list[str] | None` -> list."""
+    arguments = [argument for argument in typing.get_args(hint) if argument is not type(None)]
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType) and len(arguments) == 1:
+        return plain_type(arguments[0])
+    return origin or hint

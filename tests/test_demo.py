@@ -576,3 +576,21 @@ def test_an_animated_outfit_catalogue_over_the_frame_limit_is_refused_before_ren
         outfit_options(runner, garments, "auto", None, None, "sway", None, None, 48, 0, "warp")
     options = outfit_options(runner, garments[:6], "auto", None, None, "sway", None, None, 48, 0, "warp")
     assert options.animate == "sway" and len(options.garment) == 6  # 288 frames: within the limit
+
+
+def test_api_inputs_follow_the_endpoints_types_however_its_annotations_are_written():
+    from demos.context import api_inputs
+
+    def endpoint(image: str, frames: int | None = None, strength: float = 0.5, loop: bool = True,
+                 garment: list[str] | None = None, progress=None) -> list:
+        return []
+
+    expected = ["File", "Number", "Number", "Checkbox", "File"]
+    as_text = api_inputs(endpoint, files={"image", "garment"})  # this module postpones annotations: strings
+    endpoint.__annotations__ = {"image": str, "frames": int | None, "strength": float, "loop": bool,
+                                "garment": list[str] | None}  # as a module without them has: types
+    as_types = api_inputs(endpoint, files={"image", "garment"})
+    for inputs in (as_text, as_types):
+        assert [type(i).__name__ for i in inputs] == expected
+        assert inputs[1].precision == 0 and inputs[2].precision is None and inputs[3].value is True
+        assert inputs[0].file_count == "single" and inputs[4].file_count == "multiple"
