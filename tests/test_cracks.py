@@ -59,3 +59,20 @@ def test_a_soft_outline_is_left_alone():
     alpha[20:40, 20:40] = 1.0
     alpha[19, 20:40] = alpha[40, 20:40] = alpha[20:40, 19] = alpha[20:40, 40] = 0.5
     assert not narrow_gaps(alpha, 3).any()
+
+
+def test_a_hole_whose_only_way_out_is_a_crack_is_filled_to_its_middle():
+    # a 16 px hole inside the part, joined to the outside only by a 2 px crack: once the crack
+    # closes, the hole is enclosed; its middle lies further than 2 * width from any opaque pixel
+    rgb = np.full((120, 120, 3), 255, np.uint8)
+    alpha = np.zeros((120, 120), np.float32)
+    alpha[10:110, 10:110] = 1.0  # 16 x 16 px hole: under 4% of the part
+    alpha[32:48, 32:48] = 0.0
+    alpha[39:41, 10:32] = 0.0  # the crack, from the hole to the part's left edge
+    rgb[alpha > 0] = (30, 20, 10)
+    gaps = narrow_gaps(alpha, 3)
+    assert gaps[32:48, 32:48].all() and gaps[39:41, 12:32].all()
+    out_rgb, out_alpha = close_cracks(rgb, alpha, 3, np.zeros(alpha.shape, bool))
+    assert (out_alpha[32:48, 32:48] == 1.0).all()
+    assert np.abs(out_rgb[32:48, 32:48].astype(int) - (30, 20, 10)).max() <= 1
+    assert (out_alpha[:10] == 0).all() and (out_rgb[:10] == 255).all()  # nothing outside the part changes

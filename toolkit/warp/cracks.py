@@ -24,10 +24,13 @@ def narrow_gaps(alpha: np.ndarray, width: int) -> np.ndarray:
         return np.zeros(alpha.shape, bool)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * width + 1,) * 2)
     gaps = cv2.morphologyEx(solid.astype(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool) & ~solid
-    count, labels, stats, _ = cv2.connectedComponentsWithStats((~solid).astype(np.uint8), connectivity=4)
+    # holes enclosed once the narrow gaps are closed: a crook wider than the closing reaches, whose
+    # only ways out were such gaps
+    closed = solid | gaps
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((~closed).astype(np.uint8), connectivity=4)
     height, width_px = solid.shape
     x, y, w, h, area = (stats[:, i] for i in range(5))
-    enclosed = (x > 0) & (y > 0) & (x + w < width_px) & (y + h < height) & (area <= HOLE_SHARE * solid.sum())
+    enclosed = (x > 0) & (y > 0) & (x + w < width_px) & (y + h < height) & (area <= HOLE_SHARE * closed.sum())
     enclosed[0] = False  # label 0 is the part itself
     return gaps | enclosed[labels]
 
@@ -47,10 +50,16 @@ def close_cracks(rgb: np.ndarray, alpha: np.ndarray, width: int, own_gaps: np.nd
     if not gaps.any():
         return rgb, alpha
     ys, xs = np.nonzero(gaps)
-    colours, found = opaque_mean_near(rgb, alpha >= 0.99, ys, xs, 2 * width)
     rgb, alpha = rgb.copy(), alpha.copy()
-    rgb[ys[found], xs[found]] = np.clip(np.rint(colours[found]), 0, 255).astype(rgb.dtype)
-    alpha[ys[found], xs[found]] = 1.0
+    opaque = alpha >= 0.99
+    while len(ys):  # a wide hole fills from its rim inwards, a ring of 2 * width px per pass
+        colours, found = opaque_mean_near(rgb, opaque, ys, xs, 2 * width)
+        if not found.any():
+            break
+        rgb[ys[found], xs[found]] = np.clip(np.rint(colours[found]), 0, 255).astype(rgb.dtype)
+        alpha[ys[found], xs[found]] = 1.0
+        opaque[ys[found], xs[found]] = True
+        ys, xs = ys[~found], xs[~found]
     return rgb, alpha
 
 
