@@ -52,6 +52,21 @@ def test_clean_edge_drops_wall_pixels_and_paints_the_edge_in_the_parts_colour():
     assert np.array_equal(same, mask > 0.5) and np.array_equal(untouched, flat)
 
 
+def test_clean_edge_reaches_a_wall_the_mask_takes_in_deeper_than_its_band():
+    # a dark bar whose mask reaches 8 px past it into a white wall: with a 5 px band, one pass
+    # would leave the wall's first 3 px inside the part, where a moved part shows them as a light line
+    image = np.zeros((60, 80, 3), np.uint8)
+    image[:] = WALL
+    image[:, :40] = DARK
+    mask = np.zeros((60, 80), np.float32)
+    mask[:, :48] = 1.0
+    cleaned, texture = clean_edge(image, mask, band=5)
+    assert cleaned[:, :38].all() and not cleaned[:, 41:].any()
+    light = (texture.astype(int).sum(-1) > 3 * 120) & cleaned
+    assert not light.any()  # no wall colour anywhere inside the part
+    assert np.array_equal(texture[:, 60:], image[:, 60:])  # the wall further out is untouched
+
+
 def test_triangles_are_drawn_from_the_root_of_the_limb_to_its_tip():
     weights = np.zeros((6, len(SKIN_BONES)))
     upper, forearm = SKIN_BONES.index("left_upper_arm"), SKIN_BONES.index("left_forearm")
