@@ -11,6 +11,7 @@ from skimage import data as skdata
 
 from toolkit.media.video_reader import iter_video_frames
 from toolkit.perception.body import (
+    _process_framed,
     BodyPose,
     detect_body,
     detect_body_and_mask,
@@ -123,3 +124,32 @@ def test_video_poses_come_in_the_original_pixels(assets):
     for index in (L_SHOULDER, R_SHOULDER, L_HIP, R_HIP):
         assert np.linalg.norm(last.points[index] - still.points[index]) < 0.06 * 832
     assert 0 < last.points[[L_SHOULDER, R_SHOULDER], 0].min() and last.points[[L_SHOULDER, R_SHOULDER], 0].max() < 624
+
+
+class _LooksTwice:
+    """A stand-in pose graph that finds a person only in an image framed by FRAME_MARGIN, at a known
+    place in that framed image, with a segmentation marking one pixel of it."""
+
+    def __init__(self, point: tuple[float, float]):
+        self.point, self.shapes = point, []
+
+    def process(self, rgb):
+        from types import SimpleNamespace
+
+        self.shapes.append(rgb.shape)
+        if len(self.shapes) == 1:
+            return SimpleNamespace(pose_landmarks=None, segmentation_mask=None)
+        height, width = rgb.shape[:2]
+        mark = SimpleNamespace(x=self.point[0] / width, y=self.point[1] / height, visibility=0.9)
+        mask = np.zeros((height, width), np.float32)
+        mask[int(self.point[1]), int(self.point[0])] = 1.0
+        return SimpleNamespace(pose_landmarks=SimpleNamespace(landmark=[mark] * 33), segmentation_mask=mask)
+
+
+def test_a_person_missed_in_a_close_crop_is_looked_for_again_in_a_grey_frame():
+    rgb = np.full((80, 40, 3), 200, np.uint8)
+    graph = _LooksTwice((25.0, 30.0))  # in the framed image: 5 px margin left and right, 10 above and below
+    body, mask = _process_framed(graph, rgb)
+    assert graph.shapes == [(80, 40, 3), (100, 50, 3)]
+    assert body is not None and np.allclose(body.points, [[20.0, 20.0]] * 33)  # back in the photo's pixels
+    assert mask.shape == (80, 40) and mask[20, 20] == 1.0 and mask.sum() == 1.0

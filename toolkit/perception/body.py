@@ -63,8 +63,37 @@ def detect_body(image: np.ndarray) -> BodyPose | None:
     """The pose of the most prominent person in an RGB uint8 image, or None if there is none."""
     rgb = check_rgb(image)
     with native_stderr_silenced(), _static_pose(segmentation=False) as pose:
-        result = pose.process(rgb)
-    return _to_body_pose(result.pose_landmarks, rgb.shape)
+        body, _ = _process_framed(pose, rgb)
+    return body
+
+
+FRAME_MARGIN = 0.125  # of the image's width and height: the grey frame of a second look for a person
+
+
+def _process_framed(pose, rgb: np.ndarray) -> tuple[BodyPose | None, np.ndarray | None]:
+    """(body, pose model's segmentation or None) of an RGB image; if no person is found, a second
+    look at it framed in grey, FRAME_MARGIN wide on each side.
+
+    MediaPipe's person detector expects room around a person; on a photo cropped close round the
+    body it can miss someone it finds once framed.  Landmarks and mask come back in the image's
+    own pixels.
+    """
+    result = pose.process(rgb)
+    body = _to_body_pose(result.pose_landmarks, rgb.shape)
+    if body is not None:
+        return body, result.segmentation_mask
+    height, width = rgb.shape[:2]
+    top, side = int(round(FRAME_MARGIN * height)), int(round(FRAME_MARGIN * width))
+    framed = cv2.copyMakeBorder(rgb, top, top, side, side, cv2.BORDER_CONSTANT, value=(128, 128, 128))
+    result = pose.process(framed)
+    body = _to_body_pose(result.pose_landmarks, framed.shape)
+    if body is None:
+        return None, None
+    body = BodyPose(points=body.points - np.array([side, top], np.float32), visibility=body.visibility)
+    mask = result.segmentation_mask
+    if mask is not None:
+        mask = np.asarray(mask)[top:top + height, side:side + width]
+    return body, mask
 
 
 def person_mask(image: np.ndarray) -> np.ndarray:
@@ -77,13 +106,12 @@ def detect_body_and_mask(image: np.ndarray) -> tuple[BodyPose | None, np.ndarray
     rgb = check_rgb(image)
     height, width = rgb.shape[:2]
     with native_stderr_silenced(), _static_pose(segmentation=True) as pose:
-        result = pose.process(rgb)
-    body = _to_body_pose(result.pose_landmarks, rgb.shape)
-    if body is None or result.segmentation_mask is None:
+        body, segmentation = _process_framed(pose, rgb)
+    if body is None or segmentation is None:
         return body, np.zeros((height, width), np.float32)
     with native_stderr_silenced(), _selfie_segmenter() as segmenter:
         selfie = segmenter.process(rgb).segmentation_mask
-    pose_prob = np.asarray(result.segmentation_mask, dtype=np.float32)
+    pose_prob = np.asarray(segmentation, dtype=np.float32)
     selfie_prob = np.asarray(selfie, dtype=np.float32) if selfie is not None else np.zeros_like(pose_prob)
     return body, combine_person_masks(rgb, pose_prob, selfie_prob, body)
 
