@@ -40,6 +40,7 @@ SEAM_FADE = 6.0  # px: the sleeve seen fades into the sleeve painted under hair 
 EDGE_BAND = 5  # px: how deep into an arm its edge may hold colours of what is beside it
 ARM_EDGE_GROW = 1  # px: an arm's cleaned mask already holds its edge (see toolkit.imaging.edge_matte)
 STRAY_REACH = 0.03  # torso sizes: how far past an arm's edge bits the silhouette missed are looked for
+STRAY_MARGIN = 3  # px painted out round them too: their soft rim and the shadow they cast
 
 
 @dataclass
@@ -204,6 +205,21 @@ def strays_by_arms(image: np.ndarray, silhouette: np.ndarray, labels: dict[str, 
     return strays & (to_arm < to_body)
 
 
+def wall_hole(strays: np.ndarray, taken_off: np.ndarray, margin: int) -> np.ndarray:
+    """Boolean (H, W): what is painted out of the background besides the parts, once they move.
+
+    The bits of sleeve the silhouette missed (`strays`) and the arms' rims that their edge
+    cleaning took off but no other part took (`taken_off`: a cuff's shadow, half a button), with
+    `margin` px round both for their soft edge and the shadow they cast.  Left in the background,
+    any of them stays on the wall as a dark fleck where the arm was.
+    """
+    hole = strays | taken_off
+    if margin < 1 or not hole.any():
+        return hole
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1,) * 2)
+    return cv2.dilate(hole.astype(np.uint8), disc).astype(bool)
+
+
 def hair_in_front(body: np.ndarray, under_hair: dict[str, np.ndarray], overlap: int) -> np.ndarray:
     """(H, W) float32 mask: the body's hair over the arms' hidden stretches, reaching `overlap` px past them."""
     hidden = np.logical_or.reduce(list(under_hair.values()))
@@ -281,6 +297,7 @@ class PoseMode:
         for arm in ARMS:
             labels[arm] = np.maximum(seen[arm], under_hair[arm]).astype(np.float32)
         tracks, owners, regions, meshes, textures, edge_grow = [], [], [], {}, {}, {}
+        taken_off = np.zeros(silhouette.shape, bool)  # the arms' rims their edge cleaning left to no part
         for name in PART_ORDER:
             moves_as = "body" if name == "hair_over_arms" else name
             mesh = part_mesh(labels[name], spacing, cover, PARTS[moves_as], source, sharpness=0.1 * size, part=moves_as)
@@ -294,6 +311,7 @@ class PoseMode:
                 painted = sleeve_under_hair(image, seen[name] > 0.5, under_hair[name],
                                             int(np.ceil(feather)) + ARM_EDGE_GROW + 1)
                 cleaned, textures[len(regions)] = clean_edge(painted, labels[name], EDGE_BAND)
+                taken_off |= (labels[name] > 0.5) & ~cleaned
                 labels[name] = np.where(cleaned, labels[name], 0.0).astype(np.float32)
                 edge_grow[len(regions)] = ARM_EDGE_GROW
             meshes[len(regions)] = mesh.triangles
@@ -303,7 +321,8 @@ class PoseMode:
         log.info("pose: %d parts, %d control points, %d frames", len(regions), sum(map(len, owners)), len(targets))
         return MotionPlan(np.concatenate(tracks), np.concatenate(owners), np.stack(regions), fps,
                           extras={"target_poses": targets}, meshes=meshes, textures=textures,
-                          edge_feather=feather, edge_grow=edge_grow, folds_behind=True, background_hole=strays)
+                          edge_feather=feather, edge_grow=edge_grow, folds_behind=True,
+                          background_hole=wall_hole(strays, taken_off, STRAY_MARGIN))
 
     def export_pose(self, options: PoseOptions, output: Path) -> Path:
         """Write the poses of options.export_pose (a video) to output as our JSON."""

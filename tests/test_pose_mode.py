@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from skimage import data
 
-from modes.pose import PoseMode, PoseOptions, strays_by_arms
+from modes.pose import PoseMode, PoseOptions, strays_by_arms, wall_hole
 from toolkit.cli import main
 from toolkit.media.video_reader import iter_video_frames
 from toolkit.metrics import arm_angle_error, background_change
@@ -221,6 +221,19 @@ def test_a_bit_of_sleeve_the_silhouette_missed_is_painted_out_of_the_wall_not_on
     assert not strays[295:310, 230:245].any()
     assert not strays[silhouette > 0.5].any()
     assert strays.sum() < 100  # the wall itself stays
+
+
+def test_the_wall_hole_takes_the_strays_and_the_rims_cleaning_took_off_an_arm_with_a_margin():
+    strays = np.zeros((60, 80), bool)
+    strays[10:14, 10:14] = True  # a button the silhouette missed
+    taken_off = np.zeros((60, 80), bool)
+    taken_off[20:50, 40:44] = True  # an arm's rim its edge cleaning gave to no part
+    hole = wall_hole(strays, taken_off, 3)
+    assert hole[10:14, 10:14].all() and hole[20:50, 40:44].all()
+    assert hole[7:17, 11].all() and hole[12, 7:17].all()  # 3 px round them: their soft rim and shadow
+    assert hole[35, 37:47].all() and not hole[35, 35] and not hole[35, 48]
+    assert not hole[:, 55:].any() and not hole[:5].any()  # the wall further off stays
+    assert np.array_equal(wall_hole(strays, taken_off, 0), strays | taken_off)
 
 
 def test_a_driving_file_is_read_once_while_it_is_unchanged(tmp_path, monkeypatch):
