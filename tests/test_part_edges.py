@@ -138,6 +138,28 @@ def test_the_wall_seen_between_a_hand_and_the_hip_is_not_part_of_the_arm():
     assert not wall_by_hand(image, inside, middle, "left_arm", arm).any()
 
 
+def test_the_wall_seen_between_a_hand_and_the_hip_is_found_whichever_part_the_silhouette_gave_it_to():
+    joints = standing_pose() * 2.0  # a torso 280 px tall
+    height, width = 1000, 800
+    image = np.full((height, width, 3), WALL, np.uint8)
+    inside = np.zeros((height, width), bool)
+    inside[80:960, 280:524] = True  # the body, its silhouette reaching over the gap up to the hand
+    hand = joints[list((sk.LEFT_WRIST, 17, 19, 21))].mean(0).astype(int)
+    arm = np.zeros((height, width), bool)
+    arm[hand[1] - 60:hand[1] + 60, 524:564] = True  # the hand's outline stops at the hand
+    inside |= arm
+    image[inside] = (200, 160, 140)
+    gap = np.zeros((height, width), bool)
+    gap[hand[1] - 20:hand[1] + 20, 516:524] = True  # wall between the fingers and the hip, given to the body
+    image[gap] = WALL
+    joints[[sk.LEFT_WRIST, 17, 19, 21]] = (544, hand[1] - 40), (538, hand[1] + 40), (550, hand[1] + 44), (544, hand[1] + 20)
+    walls = wall_by_hand(image, inside, joints, "left_arm", arm)
+    middle_of_gap = cv2.erode(gap.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)  # blurred edges aside
+    assert walls[middle_of_gap].all()
+    assert not walls[arm].any() and not walls[inside & ~gap].any()  # neither the hand nor the body beside it
+    assert walls.sum() <= gap.sum()
+
+
 def test_lace_the_segmentation_missed_joins_the_person_and_the_wall_does_not():
     from toolkit.perception.body import grow_over_unlike_wall
 

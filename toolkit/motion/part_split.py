@@ -270,7 +270,10 @@ def wall_by_hand(image: np.ndarray, inside: np.ndarray, joints: np.ndarray, arm:
         return result
     to_wall = np.linalg.norm(colours - wall, axis=-1)
     to_hand = np.linalg.norm(colours - hand, axis=-1)
-    candidates = outline[window] & (to_wall < max(12.0, 3.0 * float(spread))) & (to_wall < 0.4 * to_hand)
+    wallish = (to_wall < max(12.0, 3.0 * float(spread))) & (to_wall < 0.4 * to_hand)
+    # the silhouette spans the gap whichever part it gives it to: beside the hand, the body's share too
+    beside = cv2.dilate(outline[window].astype(np.uint8), reach).astype(bool) & local_inside.astype(bool)
+    candidates = (outline[window] | beside) & wallish
     opening = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
     result[window] = cv2.morphologyEx(candidates.astype(np.uint8), cv2.MORPH_OPEN, opening).astype(bool)
     return result
