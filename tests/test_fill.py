@@ -223,3 +223,20 @@ def test_a_masked_gaussian_ignores_unknown_pixels_and_says_how_near_known_ones_a
     mean, share = masked_gaussian(values, known, 4.0)
     assert np.allclose(mean[:, :30], (100, 50, 25), atol=1e-3)
     assert share[20, 5] > 0.99 and share[20, 22] < 0.5 and share[20, 55] < 1e-6
+
+
+def test_patches_come_only_from_the_sources_given() -> None:
+    # a striped cloth on the left, a plain wall on the right; the hole lies in the plain part
+    img = _stripes((128, 160))
+    img[:, 64:] = (120, 120, 120)
+    hole = _ellipse((128, 160), (112, 64), (30, 40))
+    cloth = np.zeros((128, 160), bool)
+    cloth[:, :56] = True
+    plain = fill_hole(img, hole)
+    quilted = fill_hole(img, hole, sources=cloth)
+    inner = cv2.erode(hole.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+    assert _laplacian_std(plain, inner) < 2.0  # the plain wall around it continues
+    assert _laplacian_std(quilted, inner) > 0.5 * _laplacian_std(img, cloth)  # the cloth's texture, copied in
+    assert np.array_equal(quilted[~hole], img[~hole])  # nothing outside the hole changes
+    red_less_blue = quilted[inner][:, 0].astype(int) - quilted[inner][:, 2].astype(int)
+    assert red_less_blue.std() > 50  # the cloth's red and blue stripes (the wall's is 0), shaded towards the wall

@@ -156,16 +156,20 @@ def _search(
     rng: np.random.Generator | None = None,
     tol: float = 0.0,
     near: tuple[int, int, float] | None = None,
+    limits: tuple[int, int, int, int] | None = None,
 ) -> tuple[float, int, int] | None:
     """Best (cost, y, x) over valid top-left corners in window (y0, y1, x0, x1), inclusive; None if none is valid.
 
     ``near`` = (y, x, spread) multiplies costs by 1 + (dy / spread)^2 + (dx / 2 spread)^2, which
     prefers sources near the target and, more strongly, on the same rows (horizons, sky bands).
+    ``limits`` = (y0, y1, x0, x1), inclusive: the box holding every valid corner, which the
+    window is clipped to (the template is matched only where a source may be).
     """
     size = tmpl.shape[0]
     y0, y1, x0, x1 = window
-    y0, x0 = max(y0, 0), max(x0, 0)
-    y1, x1 = min(y1, valid.shape[0] - 1), min(x1, valid.shape[1] - 1)
+    ly0, ly1, lx0, lx1 = limits if limits is not None else (0, valid.shape[0] - 1, 0, valid.shape[1] - 1)
+    y0, x0 = max(y0, ly0), max(x0, lx0)
+    y1, x1 = min(y1, ly1), min(x1, lx1)
     if y1 < y0 or x1 < x0:
         return None
     ok = valid[y0 : y1 + 1, x0 : x1 + 1]
@@ -246,6 +250,7 @@ def synthesize(
     sigma: float | None = None,
     context: float = 0.5,
     options: FillOptions = FillOptions(),
+    sources: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Quilt known ``block``-sized patches over the unknown pixels of one pyramid level.
 
@@ -257,6 +262,7 @@ def synthesize(
     source offsets from the coarser level) it only looks ``options.radius`` px around offsets
     proposed there and by filled neighbours. Overlaps are blended with a ramp; known pixels
     under a block get the patch too, so the caller can measure the seam.
+    ``sources`` (bool, optional) limits where patches are copied from to those known pixels.
     Returns (patch layer, written mask, per-pixel source offsets).
     """
     h, w = known.shape
@@ -272,7 +278,9 @@ def synthesize(
     feat = np.concatenate([image_p, masked_gaussian(image_p, known_p, sigma)[0]], axis=2)
     guide_p = np.pad(guide, pad3, mode="edge")
     low_guide = cv2.GaussianBlur(guide_p, (0, 0), sigma)
-    valid = valid_positions(known_p, size)
+    valid = valid_positions(known_p if sources is None else known_p & np.pad(sources, pad2), size)
+    rows, cols = np.nonzero(valid.any(axis=1))[0], np.nonzero(valid.any(axis=0))[0]
+    limits = (int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])) if len(rows) else None
     spread = max(4.0 * block, 2.0 * _depth(~known))
     init_p = None if init is None else np.pad(init, pad3, constant_values=_UNSET)
 
@@ -301,15 +309,17 @@ def synthesize(
         if init_p is not None:
             proposals = _sample_offsets(init_p, y, x, block) | _sample_offsets(offsets, y, x, block)
             for oy0, oy1, ox0, ox1 in _windows(proposals, options.radius):
-                found = _search(feat, valid, tmpl, mask, (ey + oy0, ey + oy1, ex + ox0, ex + ox1))
+                found = _search(feat, valid, tmpl, mask, (ey + oy0, ey + oy1, ex + ox0, ex + ox1), limits=limits)
                 if found is not None and (best is None or found[0] < best[0]):
                     best = found
         if best is None:
             ry, rx = int(3 * spread), int(6 * spread)
             window = (ey - ry, ey + ry, ex - rx, ex + rx)
-            best = _search(feat, valid, tmpl, mask, window, rng=rng, tol=options.tol, near=(ey, ex, spread))
+            best = _search(feat, valid, tmpl, mask, window, rng=rng, tol=options.tol, near=(ey, ex, spread),
+                           limits=limits)
             if best is None:
-                best = _search(feat, valid, tmpl, mask, (0, h + 2 * m, 0, w + 2 * m), rng=rng, tol=options.tol)
+                best = _search(feat, valid, tmpl, mask, (0, h + 2 * m, 0, w + 2 * m), rng=rng, tol=options.tol,
+                               limits=limits)
         if best is None:  # no fully known patch anywhere: keep the guide here
             src, py, px = guide_p[ext], ey, ex
         else:
@@ -341,13 +351,20 @@ def _seam_correction(image: np.ndarray, known: np.ndarray, syn: np.ndarray, writ
     return harmonic_fill(delta, known) * fade[..., None]
 
 
-def _downscale(image: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Half-size image and its known mask (a coarse pixel is known only if all of it is)."""
+def _downscale(image: np.ndarray, known: np.ndarray, sources: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Half-size image, its known mask and its sources mask (a coarse pixel is known, or a source,
+    only if all of it is)."""
     h, w = known.shape
     size = ((w + 1) // 2, (h + 1) // 2)
     small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-    cover = cv2.resize(known.astype(np.float32), size, interpolation=cv2.INTER_AREA)
-    return small, cover > 0.999
+
+    def whole(mask: np.ndarray | None) -> np.ndarray | None:
+        if mask is None:
+            return None
+        return cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0.999
+
+    return small, whole(known), whole(sources)
 
 
 def _upscale_offsets(offsets: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -356,17 +373,19 @@ def _upscale_offsets(offsets: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return np.where(up != _UNSET, up * 2, up)
 
 
-def fill_region(image: np.ndarray, known: np.ndarray, rng: np.random.Generator, options: FillOptions = FillOptions()) -> np.ndarray:
-    """Fill the unknown pixels of a float32 (H, W, 3) window, coarse to fine; returns the whole window."""
+def fill_region(image: np.ndarray, known: np.ndarray, rng: np.random.Generator, options: FillOptions = FillOptions(),
+                sources: np.ndarray | None = None) -> np.ndarray:
+    """Fill the unknown pixels of a float32 (H, W, 3) window, coarse to fine; returns the whole window.
+    Patches come from the known pixels, or from those of them in ``sources`` if it is given."""
     depth = _depth(~known)
     if depth <= options.thin:
         return harmonic_fill(image, known)
-    levels = [(image, known)]
+    levels = [(image, known, sources)]
     while depth / 2 ** len(levels) > options.coarse_depth and min(levels[-1][1].shape) // 2 >= options.min_coarse_side:
         levels.append(_downscale(*levels[-1]))
 
     filled, offsets = None, None
-    for level, (img, kn) in reversed(list(enumerate(levels))):
+    for level, (img, kn, src) in reversed(list(enumerate(levels))):
         coarsest = filled is None
         if coarsest:
             guide = harmonic_fill(img, kn)
@@ -391,24 +410,29 @@ def fill_region(image: np.ndarray, known: np.ndarray, rng: np.random.Generator, 
             sigma=None if coarsest else options.low_sigma,
             context=options.coarse_context if coarsest else options.context,
             options=options,
+            sources=src,
         )
         syn = syn + _seam_correction(img, kn, syn, written, reach=block)
         filled = np.where(kn[..., None], img, syn)
     return filled
 
 
-def _fill_window(window: np.ndarray, known: np.ndarray, rng: np.random.Generator, options: FillOptions) -> np.ndarray:
+def _fill_window(window: np.ndarray, known: np.ndarray, rng: np.random.Generator, options: FillOptions,
+                 sources: np.ndarray | None = None) -> np.ndarray:
     """fill_region, at a reduced scale when the hole is large (its cost grows with the hole's area)."""
     hole_pixels = int((~known).sum())
     if hole_pixels <= options.max_hole_pixels:
-        return fill_region(window, known, rng, options)
+        return fill_region(window, known, rng, options, sources)
     scale = float(np.sqrt(options.max_hole_pixels / hole_pixels))
     h, w = known.shape
     small_size = (max(8, int(round(w * scale))), max(8, int(round(h * scale))))
     small = cv2.resize(window, small_size, interpolation=cv2.INTER_AREA)
     small_known = cv2.resize(known.astype(np.uint8), small_size, interpolation=cv2.INTER_NEAREST).astype(bool)
     small_known &= cv2.erode(small_known.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    filled = fill_region(small, small_known, rng, options)
+    small_sources = None
+    if sources is not None:
+        small_sources = cv2.resize(sources.astype(np.uint8), small_size, interpolation=cv2.INTER_NEAREST).astype(bool)
+    filled = fill_region(small, small_known, rng, options, small_sources)
     return cv2.resize(filled, (w, h), interpolation=cv2.INTER_LINEAR).reshape(window.shape)
 
 
@@ -422,14 +446,16 @@ def _crop_box(part: np.ndarray) -> tuple[int, int, int, int]:
     return y0, y1, x0, x1
 
 
-def fill_hole(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, options: FillOptions | None = None) -> np.ndarray:
+def fill_hole(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, options: FillOptions | None = None,
+              sources: np.ndarray | None = None) -> np.ndarray:
     """Fill the ``hole`` pixels of an RGB uint8 image with plausible continued background.
 
     ``hole`` is (H, W) bool, {0, 1} or float (> 0.5 means hole). Pixels outside the hole are
     returned bit-exact. An empty hole returns a copy; a hole covering the whole image has
     nothing to continue and is filled with the image's mean colour (logged as a warning).
-    Separate parts of the hole are filled in their own windows. The result depends only on
-    the inputs and ``seed``.
+    Separate parts of the hole are filled in their own windows. ``sources`` ((H, W) bool,
+    optional) limits the pixels patches are copied from (the rest only guides the fill's
+    colours). The result depends only on the inputs and ``seed``.
     """
     img = np.asarray(image)
     if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
@@ -443,12 +469,20 @@ def fill_hole(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, options: Fi
         out[:] = np.rint(img.reshape(-1, 3).mean(axis=0)).astype(np.uint8)
         return out
     options = options or FillOptions()
+    sources = None if sources is None else as_hole_mask(sources, img.shape[:2]) & ~mask
     rng = np.random.default_rng(seed)
     count, labels = cv2.connectedComponents(cv2.dilate(mask.astype(np.uint8), np.ones((15, 15), np.uint8)))
     for label in range(1, count):
         part = mask & (labels == label)
         y0, y1, x0, x1 = _crop_box(part)
-        filled = _fill_window(img[y0:y1, x0:x1].astype(np.float32), ~mask[y0:y1, x0:x1], rng, options)
+        window_sources = None
+        if sources is not None:  # the window reaches the sources, wherever they lie
+            rows, cols = np.nonzero(sources)
+            if len(rows):
+                y0, y1 = min(y0, int(rows.min())), max(y1, int(rows.max()) + 1)
+                x0, x1 = min(x0, int(cols.min())), max(x1, int(cols.max()) + 1)
+            window_sources = sources[y0:y1, x0:x1]
+        filled = _fill_window(img[y0:y1, x0:x1].astype(np.float32), ~mask[y0:y1, x0:x1], rng, options, window_sources)
         inside = part[y0:y1, x0:x1]
         region = out[y0:y1, x0:x1]
         region[inside] = np.clip(np.rint(filled[inside]), 0, 255).astype(np.uint8)
