@@ -229,7 +229,8 @@ def hair_in_front(body: np.ndarray, under_hair: dict[str, np.ndarray], overlap: 
     return (cv2.dilate(hidden.astype(np.uint8), kernel).astype(bool) & body).astype(np.float32)
 
 
-def sleeve_under_hair(texture: np.ndarray, visible: np.ndarray, hidden: np.ndarray, margin: int) -> np.ndarray:
+def sleeve_under_hair(texture: np.ndarray, visible: np.ndarray, hidden: np.ndarray, margin: int,
+                      seed: int = 0) -> np.ndarray:
     """The arm's texture with the stretch that hair hides painted in the colours of its sleeve nearby.
 
     A normalised blur of the arm's visible pixels, about as wide as the hidden stretch is deep:
@@ -247,8 +248,14 @@ def sleeve_under_hair(texture: np.ndarray, visible: np.ndarray, hidden: np.ndarr
     painted[y0:y1, x0:x1], _ = masked_gaussian(texture[y0:y1, x0:x1], visible[y0:y1, x0:x1], sigma)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1,) * 2)
     paint = cv2.dilate(hidden.astype(np.uint8), kernel).astype(bool) & ~visible
+    # the fabric's folds and weave: patches of the sleeve seen (away from its rim) quilted over that
+    # shading, on a canvas where all else nearby is the shading, so nothing of the hair guides them
+    window = (slice(y0, y1), slice(x0, x1))
+    canvas = np.where(visible[window][..., None], texture[window], np.clip(np.round(painted[window]), 0, 255)).astype(np.uint8)
+    inner = cv2.erode(visible[window].astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    fabric = fill_hole(canvas, paint[window], seed=seed, sources=inner) if inner.any() else canvas
     out = texture.copy()
-    out[paint] = np.clip(np.round(painted[paint]), 0, 255).astype(np.uint8)
+    out[paint] = fabric[paint[window]]
     # the seam with the sleeve seen follows the strands of hair that hid the rest: fade across it
     away = cv2.distanceTransform((~hidden).astype(np.uint8), cv2.DIST_L2, 3)
     seam = visible & (away < SEAM_FADE)
@@ -309,7 +316,7 @@ class PoseMode:
                 # the sleeve is painted under the hair first, so that its seam with the arm seen is
                 # no edge to clean and only the arm's outline is
                 painted = sleeve_under_hair(image, seen[name] > 0.5, under_hair[name],
-                                            int(np.ceil(feather)) + ARM_EDGE_GROW + 1)
+                                            int(np.ceil(feather)) + ARM_EDGE_GROW + 1, options.seed)
                 cleaned, textures[len(regions)] = clean_edge(painted, labels[name], EDGE_BAND)
                 taken_off |= (labels[name] > 0.5) & ~cleaned
                 labels[name] = np.where(cleaned, labels[name], 0.0).astype(np.float32)

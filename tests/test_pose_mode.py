@@ -204,6 +204,27 @@ def test_the_sleeve_under_hair_is_painted_in_the_sleeves_colour_and_nothing_else
     assert front[hidden].all() and front[20:40, 45:48].all() and not front[visible].any() and not front[:, 50:].any()
 
 
+def test_the_sleeve_under_hair_carries_the_folds_of_the_sleeve_seen_not_the_hair():
+    from modes.pose import sleeve_under_hair
+
+    yy, xx = np.mgrid[:80, :100]
+    texture = np.zeros((80, 100, 3), np.uint8)
+    texture[:] = (60, 40, 30)  # hair everywhere
+    visible = np.zeros((80, 100), bool)
+    visible[5:75, 5:45] = True  # the sleeve seen, with folds: light and shaded bands
+    folds = (200 + 40 * np.sin(yy / 2.5))[..., None] * np.array([1.0, 0.97, 0.95])
+    texture[visible] = np.round(folds[visible]).astype(np.uint8)
+    hidden = np.zeros((80, 100), bool)
+    hidden[10:70, 45:70] = True  # the stretch the hair hides
+    out = sleeve_under_hair(texture, visible, hidden, margin=3)
+    inside = cv2.erode(hidden.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+    grey = out.astype(np.float32).mean(-1)
+    assert grey[inside].min() > 120  # sleeve, not hair
+    assert np.abs(np.diff(grey, axis=0))[inside[1:]].mean() > 5  # folds, not a flat blur
+    assert np.array_equal(out[:, :38], texture[:, :38])  # the sleeve seen, beyond its seam with the paint
+    assert np.array_equal(out[:, 80:], texture[:, 80:])
+
+
 def test_a_bit_of_sleeve_the_silhouette_missed_is_painted_out_of_the_wall_not_one_by_the_torso():
     joints = standing_pose()
     image = np.full((500, 400, 3), 200, np.uint8)
