@@ -286,7 +286,7 @@ class PoseMode:
         # lace, earrings and strands the segmentation missed round the head move with it instead of
         # staying behind (only there: lower down, hair tips and sleeves joined an arm and flew off with it)
         silhouette = grow_over_unlike_wall(image, silhouette, max(2, int(0.08 * size)),
-                                           where=above_neck(source, silhouette.shape))
+                                           where=above_neck(source, silhouette.shape), thin=True)
         targets, fps = target_poses(source, options)
         if len(targets) == 0:
             raise InputError("the driving input has no frames")

@@ -180,6 +180,25 @@ def test_lace_the_segmentation_missed_joins_the_person_and_the_wall_does_not():
     assert grown[wall].mean() < 0.001  # the wall itself, gradient and all, stays out
 
 
+def test_a_hoop_earrings_wire_joins_the_person_only_when_thin_lines_may():
+    from toolkit.perception.body import grow_over_unlike_wall
+
+    height, width = 200, 200
+    yy, xx = np.mgrid[:height, :width]
+    image = np.full((height, width, 3), 225, np.uint8)  # a plain light wall
+    person = (xx < 100) & (yy > 20)  # the side of a head and neck
+    image[person] = (200, 160, 140)
+    radius = np.hypot(xx - 113, yy - 100)
+    wire = (np.abs(radius - 14) < 0.7) & (xx >= 100)  # a one-pixel silver ring hanging from the ear
+    image[wire] = (120, 120, 125)
+    silhouette = person.astype(np.float32)
+    with_thin = grow_over_unlike_wall(image, silhouette, reach=32, thin=True) > 0.5
+    without = grow_over_unlike_wall(image, silhouette, reach=32) > 0.5
+    assert with_thin[wire].mean() > 0.9 and without[wire].mean() < 0.2
+    inside_ring = (radius < 12) & (xx > 101)
+    assert not with_thin[inside_ring].any()  # the wall seen through the hoop stays wall
+
+
 def test_a_transparent_margin_triangle_never_hides_the_part_beneath_it():
     rest = np.array([[10, 10], [40, 10], [10, 40], [40, 40], [70, 10]], float)
     triangles = np.array([[0, 1, 2], [1, 3, 4]])

@@ -135,7 +135,7 @@ def combine_person_masks(rgb: np.ndarray, pose_prob: np.ndarray, selfie_prob: np
 
 
 def grow_over_unlike_wall(rgb: np.ndarray, silhouette: np.ndarray, reach: int, contrast: float = 3.0,
-                          where: np.ndarray | None = None) -> np.ndarray:
+                          where: np.ndarray | None = None, thin: bool = False) -> np.ndarray:
     """The soft silhouette grown over what lies just outside it and does not look like the wall there.
 
     Segmentation models miss thin light things at a person's edge (lace on a cap, an earring, a
@@ -143,6 +143,8 @@ def grow_over_unlike_wall(rgb: np.ndarray, silhouette: np.ndarray, reach: int, c
     is taken locally from a band further out; pixels within `reach` of the silhouette, joined to
     it, that differ from the wall by more than `contrast` times the wall's own local variation
     (and by 25 at least) join the person; `where` (bool, optional) limits where they may be.
+    Specks and one-pixel lines are left out (a 2x2 opening), unless `thin`: then a hoop earring's
+    wire joins too.
     """
     hard = silhouette > 0.5
     if reach < 1 or not hard.any() or hard.all():
@@ -156,7 +158,7 @@ def grow_over_unlike_wall(rgb: np.ndarray, silhouette: np.ndarray, reach: int, c
         return silhouette
     x0, y0, x1, y1 = box
     grown_part = _grow_in_box(rgb[y0:y1, x0:x1], hard[y0:y1, x0:x1], distance[y0:y1, x0:x1], reach, contrast,
-                              None if where is None else where[y0:y1, x0:x1])
+                              None if where is None else where[y0:y1, x0:x1], thin)
     if grown_part is None:
         return silhouette
     grown = hard.copy()
@@ -184,7 +186,7 @@ def wall_statistics(colours: np.ndarray, wall: np.ndarray, sigma: float) -> tupl
 
 
 def _grow_in_box(rgb: np.ndarray, hard: np.ndarray, distance: np.ndarray, reach: int, contrast: float,
-                 where: np.ndarray | None) -> np.ndarray | None:
+                 where: np.ndarray | None, thin: bool = False) -> np.ndarray | None:
     """grow_over_unlike_wall's additions inside one box (bool), or None when there are none."""
     wall = (distance > 2 * reach) & (distance <= 5 * reach)
     if wall.sum() < 100:
@@ -197,7 +199,8 @@ def _grow_in_box(rgb: np.ndarray, hard: np.ndarray, distance: np.ndarray, reach:
     # unlike the wall by more than its own local variation: a plain wall lets lace in, a busy
     # background (a flag behind a shoulder) does not
     unlike = near & (np.linalg.norm(colours - local, axis=-1) > np.maximum(25.0, contrast * spread))
-    unlike = cv2.morphologyEx(unlike.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)).astype(bool)
+    if not thin:
+        unlike = cv2.morphologyEx(unlike.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)).astype(bool)
     extra = keep_touching(unlike | hard, hard) & unlike
     return extra if extra.any() else None
 
