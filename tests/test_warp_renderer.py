@@ -96,3 +96,33 @@ def test_a_plans_background_hole_is_painted_out_once_anything_moves(disc_mask):
     assert abs(int(painted[-1][21, 21, 0]) - 180) <= 3  # with it, the wall goes on
     with pytest.raises(ValueError, match="background_hole"):
         MotionPlan(base.tracks, base.point_region, base.regions, 25.0, background_hole=stray[:10])
+
+
+def test_frames_rendered_on_threads_are_the_frames_rendered_one_by_one(checker_image, disc_mask):
+    from toolkit.warp.renderer import WarpOptions
+
+    plan = translation_plan(disc_mask, (30, -20), frames=12)
+    one = list(WarpBackbone(WarpOptions(threads=1)).render(checker_image, plan))
+    two = list(WarpBackbone(WarpOptions(threads=2)).render(checker_image, plan))
+    assert len(two) == 12 and all(np.array_equal(a, b) for a, b in zip(one, two))
+
+
+def test_results_come_in_order_with_a_bounded_number_in_flight():
+    from concurrent.futures import Future
+
+    from toolkit.warp.renderer import in_order_ahead
+
+    taken = []
+
+    def futures():
+        for index in range(10):
+            future = Future()
+            future.set_result(index)
+            taken.append(index)
+            yield future
+
+    seen = []
+    for value in in_order_ahead(futures(), 2):
+        assert len(taken) - len(seen) <= 3  # the one handed out and at most two taken ahead of it
+        seen.append(value)
+    assert seen == list(range(10))
