@@ -180,6 +180,19 @@ def test_lace_the_segmentation_missed_joins_the_person_and_the_wall_does_not():
     assert grown[wall].mean() < 0.001  # the wall itself, gradient and all, stays out
 
 
+def test_a_small_thing_touching_the_silhouette_from_its_left_or_top_joins_it_too():
+    from toolkit.perception.body import grow_over_unlike_wall
+
+    image = np.full((120, 120, 3), 200, np.uint8)
+    person = np.zeros((120, 120), bool)
+    person[40:100, 50:90] = True
+    image[person] = (60, 60, 120)
+    image[60:64, 46:50] = (20, 20, 20)  # a 4 px button against the left edge
+    image[36:40, 70:74] = (20, 20, 20)  # and one on top
+    grown = grow_over_unlike_wall(image, person.astype(np.float32), reach=4) > 0.5
+    assert grown[60:64, 46:50].all() and grown[36:40, 70:74].all()
+
+
 def test_a_hoop_earrings_wire_joins_the_person_only_when_thin_lines_may():
     from toolkit.perception.body import grow_over_unlike_wall
 

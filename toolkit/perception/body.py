@@ -199,8 +199,11 @@ def _grow_in_box(rgb: np.ndarray, hard: np.ndarray, distance: np.ndarray, reach:
     # unlike the wall by more than its own local variation: a plain wall lets lace in, a busy
     # background (a flag behind a shoulder) does not
     unlike = near & (np.linalg.norm(colours - local, axis=-1) > np.maximum(25.0, contrast * spread))
-    if not thin:
-        unlike = cv2.morphologyEx(unlike.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)).astype(bool)
+    if not thin:  # an opening by a 2x2 square drops 1 px wide lines; OpenCV's MORPH_OPEN with an even
+        # kernel shifts the result by a pixel (cutting what touches the silhouette from the left or
+        # above off it), so the erosion and dilation get opposite anchors instead
+        square = np.ones((2, 2), np.uint8)
+        unlike = cv2.dilate(cv2.erode(unlike.astype(np.uint8), square, anchor=(0, 0)), square, anchor=(1, 1)).astype(bool)
     extra = keep_touching(unlike | hard, hard) & unlike
     return extra if extra.any() else None
 
