@@ -240,3 +240,28 @@ def test_patches_come_only_from_the_sources_given() -> None:
     assert np.array_equal(quilted[~hole], img[~hole])  # nothing outside the hole changes
     red_less_blue = quilted[inner][:, 0].astype(int) - quilted[inner][:, 2].astype(int)
     assert red_less_blue.std() > 50  # the cloth's red and blue stripes (the wall's is 0), shaded towards the wall
+
+
+def test_sources_too_thin_for_any_patch_give_way_to_all_known_pixels() -> None:
+    img = _stripes((128, 128))
+    hole = _ellipse((128, 128), (64, 64), (40, 40))
+    thin = np.zeros((128, 128), bool)
+    thin[:, 2:5] = True  # 3 px wide: no patch fits in it
+    out = fill_hole(img, hole, sources=thin)
+    inner = cv2.erode(hole.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    assert _laplacian_std(out, inner) > 0.5 * _laplacian_std(out, _ring(hole, 16))  # texture, not a blur
+
+
+def test_several_holes_filled_from_sources_each_get_the_sources_texture() -> None:
+    img = _stripes((128, 192))
+    img[:, 64:] = (120, 120, 120)
+    holes = np.zeros((128, 192), bool)
+    holes[20:50, 100:130] = True
+    holes[80:110, 150:180] = True
+    cloth = np.zeros((128, 192), bool)
+    cloth[:, :56] = True
+    out = fill_hole(img, holes, sources=cloth)
+    for box in (np.s_[24:46, 104:126], np.s_[84:106, 154:176]):
+        red_less_blue = out[box][..., 0].astype(int) - out[box][..., 2].astype(int)
+        assert red_less_blue.std() > 50
+    assert np.array_equal(out[~holes], img[~holes])

@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from toolkit.imaging.masked_mean import masked_gaussian
+from toolkit.imaging.masks import bounding_box
 
 log = logging.getLogger(__name__)
 
@@ -279,6 +280,9 @@ def synthesize(
     guide_p = np.pad(guide, pad3, mode="edge")
     low_guide = cv2.GaussianBlur(guide_p, (0, 0), sigma)
     valid = valid_positions(known_p if sources is None else known_p & np.pad(sources, pad2), size)
+    if sources is not None and not valid.any():  # no patch fits in the sources: any known one will do
+        log.debug("fill: no %d px patch fits in the sources; copying from all known pixels", size)
+        valid = valid_positions(known_p, size)
     rows, cols = np.nonzero(valid.any(axis=1))[0], np.nonzero(valid.any(axis=0))[0]
     limits = (int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])) if len(rows) else None
     spread = max(4.0 * block, 2.0 * _depth(~known))
@@ -471,16 +475,19 @@ def fill_hole(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, options: Fi
     options = options or FillOptions()
     sources = None if sources is None else as_hole_mask(sources, img.shape[:2]) & ~mask
     rng = np.random.default_rng(seed)
-    count, labels = cv2.connectedComponents(cv2.dilate(mask.astype(np.uint8), np.ones((15, 15), np.uint8)))
+    if sources is None:
+        count, labels = cv2.connectedComponents(cv2.dilate(mask.astype(np.uint8), np.ones((15, 15), np.uint8)))
+    else:  # one window over the whole hole and its sources: each part would otherwise refill the others
+        count, labels = 2, mask.astype(np.int32)
+        source_box = bounding_box(sources)
     for label in range(1, count):
         part = mask & (labels == label)
         y0, y1, x0, x1 = _crop_box(part)
         window_sources = None
         if sources is not None:  # the window reaches the sources, wherever they lie
-            rows, cols = np.nonzero(sources)
-            if len(rows):
-                y0, y1 = min(y0, int(rows.min())), max(y1, int(rows.max()) + 1)
-                x0, x1 = min(x0, int(cols.min())), max(x1, int(cols.max()) + 1)
+            if source_box is not None:
+                y0, y1 = min(y0, source_box[1]), max(y1, source_box[3])
+                x0, x1 = min(x0, source_box[0]), max(x1, source_box[2])
             window_sources = sources[y0:y1, x0:x1]
         filled = _fill_window(img[y0:y1, x0:x1].astype(np.float32), ~mask[y0:y1, x0:x1], rng, options, window_sources)
         inside = part[y0:y1, x0:x1]
