@@ -66,13 +66,25 @@ def test_a_hole_whose_only_way_out_is_a_crack_is_filled_to_its_middle():
     # closes, the hole is enclosed; its middle lies further than 2 * width from any opaque pixel
     rgb = np.full((120, 120, 3), 255, np.uint8)
     alpha = np.zeros((120, 120), np.float32)
-    alpha[10:110, 10:110] = 1.0  # 16 x 16 px hole: under 4% of the part
-    alpha[32:48, 32:48] = 0.0
+    alpha[10:110, 10:110] = 1.0
+    alpha[32:48, 32:48] = 0.0  # 256 px: under (4 * width)**2
     alpha[39:41, 10:32] = 0.0  # the crack, from the hole to the part's left edge
     rgb[alpha > 0] = (30, 20, 10)
-    gaps = narrow_gaps(alpha, 3)
+    gaps = narrow_gaps(alpha, 5)
     assert gaps[32:48, 32:48].all() and gaps[39:41, 12:32].all()
-    out_rgb, out_alpha = close_cracks(rgb, alpha, 3, np.zeros(alpha.shape, bool))
+    out_rgb, out_alpha = close_cracks(rgb, alpha, 5, np.zeros(alpha.shape, bool))
     assert (out_alpha[32:48, 32:48] == 1.0).all()
     assert np.abs(out_rgb[32:48, 32:48].astype(int) - (30, 20, 10)).max() <= 1
     assert (out_alpha[:10] == 0).all() and (out_rgb[:10] == 255).all()  # nothing outside the part changes
+
+
+def test_the_wall_between_two_legs_brought_together_is_not_a_hole_behind_a_crack():
+    alpha = np.zeros((320, 200), np.float32)
+    alpha[10:310, 20:80] = 1.0  # two legs, 14 px apart
+    alpha[10:310, 94:154] = 1.0
+    alpha[10:30, 80:94] = 1.0  # joined at the hips
+    alpha[90:98, 80:94] = 1.0  # and the knees brought together, but for a 2 px crack down between them
+    alpha[90:98, 86:88] = 0.0
+    gaps = narrow_gaps(alpha, 5)
+    assert gaps[91:97, 86:88].all()  # the crack closes
+    assert not gaps[40:80, 82:92].any()  # the 840 px of wall between the thighs (under 4% of the legs) stays open

@@ -17,22 +17,30 @@ import numpy as np
 def narrow_gaps(alpha: np.ndarray, width: int) -> np.ndarray:
     """Boolean (H, W): pixels not inside a part (alpha under 0.99) that a morphological closing of it
     by a disc of radius `width` takes in (gaps between two stretches of it, narrow notches in its
-    outline), and small holes it encloses (under HOLE_SHARE of its area each: the crook of an
-    elbow bent shut; not the space an arm loops round, which the part does not enclose alone)."""
+    outline); small holes it encloses (under HOLE_SHARE of its area each: not the space an arm
+    loops round, which the part does not enclose alone); and holes that only such gaps led into,
+    once those are closed, up to (4 * width)**2 px (the crook of an elbow bent shut, wider than the
+    closing reaches; not the wall between two legs brought together)."""
     solid = alpha >= 0.99
     if width < 1 or not solid.any():
         return np.zeros(alpha.shape, bool)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * width + 1,) * 2)
     gaps = cv2.morphologyEx(solid.astype(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool) & ~solid
-    # holes enclosed once the narrow gaps are closed: a crook wider than the closing reaches, whose
-    # only ways out were such gaps
-    closed = solid | gaps
-    count, labels, stats, _ = cv2.connectedComponentsWithStats((~closed).astype(np.uint8), connectivity=4)
-    height, width_px = solid.shape
+    part_area = int(solid.sum())
+    holes = enclosed_holes(~solid, HOLE_SHARE * part_area)
+    behind_gaps = enclosed_holes(~(solid | gaps), min(HOLE_SHARE * part_area, (4 * width) ** 2))
+    return gaps | holes | behind_gaps
+
+
+def enclosed_holes(empty: np.ndarray, largest: float) -> np.ndarray:
+    """Boolean (H, W): the 4-connected pieces of `empty` that touch no border of the image and
+    are at most `largest` px each."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(empty.astype(np.uint8), connectivity=4)
+    height, width = empty.shape
     x, y, w, h, area = (stats[:, i] for i in range(5))
-    enclosed = (x > 0) & (y > 0) & (x + w < width_px) & (y + h < height) & (area <= HOLE_SHARE * closed.sum())
-    enclosed[0] = False  # label 0 is the part itself
-    return gaps | enclosed[labels]
+    enclosed = (x > 0) & (y > 0) & (x + w < width) & (y + h < height) & (area <= largest)
+    enclosed[0] = False  # label 0: the pixels that are not empty
+    return enclosed[labels]
 
 
 HOLE_SHARE = 0.04
