@@ -99,12 +99,25 @@ def test_a_plans_background_hole_is_painted_out_once_anything_moves(disc_mask):
 
 
 def test_frames_rendered_on_threads_are_the_frames_rendered_one_by_one(checker_image, disc_mask):
-    from toolkit.warp.renderer import WarpOptions
+    from scipy.spatial import Delaunay
 
-    plan = translation_plan(disc_mask, (30, -20), frames=12)
-    one = list(WarpBackbone(WarpOptions(threads=1)).render(checker_image, plan))
-    two = list(WarpBackbone(WarpOptions(threads=2)).render(checker_image, plan))
-    assert len(two) == 12 and all(np.array_equal(a, b) for a, b in zip(one, two))
+    from toolkit.warp.renderer import WarpOptions, prepare_scene, render_frame
+
+    rest = grid_points((70, 70, 186, 186))
+    angles = np.linspace(0.0, 1.2, 12)  # the right half bends about the middle column: a mesh that folds
+    tracks = np.repeat(rest[:, None, :], 12, axis=1)
+    right = rest[:, 0] > 128
+    for frame, angle in enumerate(angles):
+        turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+        tracks[right, frame] = (rest[right] - (128, 128)) @ turn.T + (128, 128)
+    plan = MotionPlan(tracks, np.zeros(len(rest), int), disc_mask[None], 25.0,
+                      meshes={0: Delaunay(rest).simplices}, folds_behind=True)
+    options = WarpOptions(threads=1)
+    scene = prepare_scene(checker_image, plan, options)
+    one_by_one = [render_frame(scene, plan, index, options) for index in range(plan.n_frames)]
+    threaded = list(WarpBackbone(WarpOptions(threads=2)).render(checker_image, plan))
+    assert len(threaded) == 12 and all(np.array_equal(a, b) for a, b in zip(one_by_one, threaded))
+    assert not np.array_equal(threaded[-1], threaded[0])  # it did move
 
 
 def test_results_come_in_order_with_a_bounded_number_in_flight():
@@ -121,8 +134,9 @@ def test_results_come_in_order_with_a_bounded_number_in_flight():
             taken.append(index)
             yield future
 
-    seen = []
+    seen, ahead = [], []
     for value in in_order_ahead(futures(), 2):
-        assert len(taken) - len(seen) <= 3  # the one handed out and at most two taken ahead of it
+        ahead.append(len(taken) - len(seen) - 1)  # taken beyond the one handed out
         seen.append(value)
     assert seen == list(range(10))
+    assert max(ahead) == 2 and ahead[0] == 2  # two ahead from the start, never more
