@@ -322,3 +322,19 @@ def test_an_upper_arm_wholly_outside_the_frame_has_no_stretch_under_hair():
     hair[100:300, 180:260] = True
     hidden = upper_arm_under_hair(arm, hair, np.ones((500, 400), bool), joints, "left_arm")
     assert hidden.shape == (500, 400) and not hidden.any()
+
+
+def test_a_light_garment_beside_a_hand_on_a_light_wall_stays_with_the_person():
+    joints = standing_pose() * 2.0
+    height, width = 1000, 800
+    image = np.full((height, width, 3), WALL, np.uint8)
+    inside = np.zeros((height, width), bool)
+    inside[80:960, 280:524] = True
+    image[inside] = (236, 236, 230)  # a white shirt, a shade off the white wall
+    hand = joints[list((sk.LEFT_WRIST, 17, 19, 21))].mean(0).astype(int)
+    arm = np.zeros((height, width), bool)
+    arm[hand[1] - 60:hand[1] + 60, 524:564] = True  # the hand right against the shirt, no gap
+    inside |= arm
+    image[arm] = (200, 160, 140)
+    joints[[sk.LEFT_WRIST, 17, 19, 21]] = (544, hand[1] - 40), (538, hand[1] + 40), (550, hand[1] + 44), (544, hand[1] + 20)
+    assert not wall_by_hand(image, inside, joints, "left_arm", arm)[inside & ~arm].any()

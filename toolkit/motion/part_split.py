@@ -271,9 +271,16 @@ def wall_by_hand(image: np.ndarray, inside: np.ndarray, joints: np.ndarray, arm:
     to_wall = np.linalg.norm(colours - wall, axis=-1)
     to_hand = np.linalg.norm(colours - hand, axis=-1)
     wallish = (to_wall < max(12.0, 3.0 * float(spread))) & (to_wall < 0.4 * to_hand)
-    # the silhouette spans the gap whichever part it gives it to: beside the hand, the body's share too
-    beside = cv2.dilate(outline[window].astype(np.uint8), reach).astype(bool) & local_inside.astype(bool)
-    candidates = (outline[window] | beside) & wallish
+    candidates = outline[window] & wallish
+    # the silhouette spans the gap whichever part it gives it to: beside the hand, the body's share
+    # too, where the body's own colour (further from the hand) is unlike the wall's
+    near_hand = cv2.dilate(outline[window].astype(np.uint8), reach).astype(bool)
+    body_here = local_inside.astype(bool) & ~near_hand
+    if body_here.sum() >= 30:
+        body = np.median(colours[body_here], axis=0)
+        if np.linalg.norm(body - wall) >= 40.0:
+            to_body = np.linalg.norm(colours - body, axis=-1)
+            candidates |= near_hand & local_inside.astype(bool) & wallish & (to_wall < 0.4 * to_body)
     opening = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
     result[window] = cv2.morphologyEx(candidates.astype(np.uint8), cv2.MORPH_OPEN, opening).astype(bool)
     return result
