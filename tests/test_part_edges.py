@@ -338,3 +338,16 @@ def test_a_light_garment_beside_a_hand_on_a_light_wall_stays_with_the_person():
     image[arm] = (200, 160, 140)
     joints[[sk.LEFT_WRIST, 17, 19, 21]] = (544, hand[1] - 40), (538, hand[1] + 40), (550, hand[1] + 44), (544, hand[1] + 20)
     assert not wall_by_hand(image, inside, joints, "left_arm", arm)[inside & ~arm].any()
+
+
+def test_a_one_pixel_line_along_the_images_bottom_edge_is_dropped_like_any_other():
+    from toolkit.perception.body import grow_over_unlike_wall
+
+    image = np.full((120, 120, 3), 200, np.uint8)
+    person = np.zeros((120, 120), bool)
+    person[40:120, 50:90] = True  # cut off by the bottom of the frame
+    image[person] = (60, 60, 120)
+    image[119, 90:100] = (20, 20, 20)  # a one-pixel line on the last row, touching the person
+    image[70, 90:100] = (20, 20, 20)  # and the same line away from the border
+    grown = grow_over_unlike_wall(image, person.astype(np.float32), reach=10) > 0.5
+    assert not grown[70, 92:100].any() and not grown[119, 92:100].any()

@@ -203,7 +203,8 @@ def _grow_in_box(rgb: np.ndarray, hard: np.ndarray, distance: np.ndarray, reach:
         # kernel shifts the result by a pixel (cutting what touches the silhouette from the left or
         # above off it), so the erosion and dilation get opposite anchors instead
         square = np.ones((2, 2), np.uint8)
-        unlike = cv2.dilate(cv2.erode(unlike.astype(np.uint8), square, anchor=(0, 0)), square, anchor=(1, 1)).astype(bool)
+        eroded = cv2.erode(unlike.astype(np.uint8), square, anchor=(0, 0), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+        unlike = cv2.dilate(eroded, square, anchor=(1, 1)).astype(bool)
     extra = keep_touching(unlike | hard, hard) & unlike
     return extra if extra.any() else None
 
