@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 PART_ORDER = ("body", "left_arm", "right_arm", "hair_over_arms")
 HAIR_OVERLAP = 3  # px: the hair in front reaches this far past the sleeve painted under it
 SEAM_FADE = 6.0  # px: the sleeve seen fades into the sleeve painted under hair over this width
+QUILT_REACH = 24  # px: the sleeve seen at least this near the hidden stretch lends it its folds
 EDGE_BAND = 5  # px: how deep into an arm its edge may hold colours of what is beside it
 ARM_EDGE_GROW = 1  # px: an arm's cleaned mask already holds its edge (see toolkit.imaging.edge_matte)
 STRAY_REACH = 0.03  # torso sizes: how far past an arm's edge bits the silhouette missed are looked for
@@ -233,10 +234,11 @@ def sleeve_under_hair(texture: np.ndarray, visible: np.ndarray, hidden: np.ndarr
                       seed: int = 0) -> np.ndarray:
     """The arm's texture with the stretch that hair hides painted in the colours of its sleeve nearby.
 
-    A normalised blur of the arm's visible pixels, about as wide as the hidden stretch is deep:
-    the sleeve's shading carries on smoothly under the hair.  The paint reaches `margin` px past
-    the stretch, so the arm's soft edge there shows sleeve, not an outline of hair, and the
-    sleeve seen fades into it over SEAM_FADE px.
+    A normalised blur of the arm's visible pixels, about as wide as the hidden stretch is deep,
+    carries the sleeve's shading on smoothly under the hair; over it, the sleeve's folds are
+    quilted from the sleeve seen beside the stretch (within its depth, or QUILT_REACH px).  The
+    paint reaches `margin` px past the stretch, so the arm's soft edge there shows sleeve, not an
+    outline of hair, and the sleeve seen fades into it over SEAM_FADE px.
     """
     if not hidden.any() or not visible.any():
         return texture
@@ -245,22 +247,29 @@ def sleeve_under_hair(texture: np.ndarray, visible: np.ndarray, hidden: np.ndarr
     # only the paint and its seam need the blur: a window round them, as far out as its kernel reaches
     x0, y0, x1, y1 = bounding_box(hidden, int(max(margin, SEAM_FADE) + np.ceil(4 * sigma) + 2))
     painted = np.zeros(texture.shape, np.float32)
-    painted[y0:y1, x0:x1], _ = masked_gaussian(texture[y0:y1, x0:x1], visible[y0:y1, x0:x1], sigma)
+    painted[y0:y1, x0:x1], near = masked_gaussian(texture[y0:y1, x0:x1], visible[y0:y1, x0:x1], sigma)
+    # beyond the blur's reach of the sleeve, its mean colour (the blur alone would fade to black there)
+    painted[y0:y1, x0:x1][near < 1e-3] = texture[visible].mean(axis=0)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1,) * 2)
     paint = cv2.dilate(hidden.astype(np.uint8), kernel).astype(bool) & ~visible
-    # the fabric's folds and weave: patches of the sleeve seen (away from its rim) quilted over that
-    # shading, on a canvas where all else nearby is the shading, so nothing of the hair guides them
+    # the seam with the sleeve seen follows the strands of hair that hid the rest
+    away = cv2.distanceTransform((~hidden).astype(np.uint8), cv2.DIST_L2, 3)
+    seam = visible & (away < SEAM_FADE)
+    # the fabric's folds and weave: patches of the sleeve seen beside the stretch (away from its rim
+    # and its seam; not a cuff's buttons further down) quilted over that shading, on a canvas where
+    # all else nearby is the shading, so nothing of the hair guides them
     window = (slice(y0, y1), slice(x0, x1))
     canvas = np.where(visible[window][..., None], texture[window], np.clip(np.round(painted[window]), 0, 255)).astype(np.uint8)
     inner = cv2.erode(visible[window].astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
-    fabric = fill_hole(canvas, paint[window], seed=seed, sources=inner) if inner.any() else canvas
+    sources = inner & ~seam[window] & (away[window] <= max(QUILT_REACH, depth))
+    fill = (paint | seam)[window]
+    fabric = fill_hole(canvas, fill, seed=seed, sources=sources) if sources.any() else canvas
     out = texture.copy()
     out[paint] = fabric[paint[window]]
-    # the seam with the sleeve seen follows the strands of hair that hid the rest: fade across it
-    away = cv2.distanceTransform((~hidden).astype(np.uint8), cv2.DIST_L2, 3)
-    seam = visible & (away < SEAM_FADE)
+    # the sleeve seen fades into the quilted one across the seam
     share = (1.0 - away[seam] / SEAM_FADE)[:, None]
-    out[seam] = np.clip(np.round(share * painted[seam] + (1.0 - share) * texture[seam]), 0, 255).astype(np.uint8)
+    quilted = fabric[seam[window]].astype(np.float32)
+    out[seam] = np.clip(np.round(share * quilted + (1.0 - share) * texture[seam]), 0, 255).astype(np.uint8)
     return out
 
 

@@ -214,6 +214,8 @@ def test_the_sleeve_under_hair_carries_the_folds_of_the_sleeve_seen_not_the_hair
     visible[5:75, 5:45] = True  # the sleeve seen, with folds: light and shaded bands
     folds = (200 + 40 * np.sin(yy / 2.5))[..., None] * np.array([1.0, 0.97, 0.95])
     texture[visible] = np.round(folds[visible]).astype(np.uint8)
+    for row in range(10, 70, 12):
+        texture[row:row + 5, 8:14] = (30, 30, 200)  # blue buttons down the far side of the sleeve
     hidden = np.zeros((80, 100), bool)
     hidden[10:70, 45:70] = True  # the stretch the hair hides
     out = sleeve_under_hair(texture, visible, hidden, margin=3)
@@ -221,6 +223,10 @@ def test_the_sleeve_under_hair_carries_the_folds_of_the_sleeve_seen_not_the_hair
     grey = out.astype(np.float32).mean(-1)
     assert grey[inside].min() > 120  # sleeve, not hair
     assert np.abs(np.diff(grey, axis=0))[inside[1:]].mean() > 5  # folds, not a flat blur
+    contrast = np.abs(np.diff(grey[10:70], axis=0)).mean(axis=0)
+    assert contrast[36:48].min() > 6  # folds across the seam too, no flat band between sleeve and paint
+    blue = out[..., 2].astype(int) - out[..., 0].astype(int)
+    assert blue[hidden].max() < 60  # the buttons, far from the stretch, are not copied into it
     assert np.array_equal(out[:, :38], texture[:, :38])  # the sleeve seen, beyond its seam with the paint
     assert np.array_equal(out[:, 80:], texture[:, 80:])
 
