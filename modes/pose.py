@@ -210,7 +210,8 @@ def wall_hole(strays: np.ndarray, taken_off: np.ndarray, margin: int) -> np.ndar
     """Boolean (H, W): what is painted out of the background besides the parts, once they move.
 
     The bits of sleeve the silhouette missed (`strays`) and the arms' rims that their edge
-    cleaning took off but no other part took (`taken_off`: a cuff's shadow, half a button), with
+    cleaning took off (`taken_off`: a cuff's shadow, half a button; most lie inside the parts'
+    own grown cores anyway, but not those a part's core does not reach), with
     `margin` px round both for their soft edge and the shadow they cast.  Left in the background,
     any of them stays on the wall as a dark fleck where the arm was.
     """
@@ -313,7 +314,7 @@ class PoseMode:
         for arm in ARMS:
             labels[arm] = np.maximum(seen[arm], under_hair[arm]).astype(np.float32)
         tracks, owners, regions, meshes, textures, edge_grow = [], [], [], {}, {}, {}
-        taken_off = np.zeros(silhouette.shape, bool)  # the arms' rims their edge cleaning left to no part
+        taken_off = np.zeros(silhouette.shape, bool)  # the arms' rims their edge cleaning took off
         for name in PART_ORDER:
             moves_as = "body" if name == "hair_over_arms" else name
             mesh = part_mesh(labels[name], spacing, cover, PARTS[moves_as], source, sharpness=0.1 * size, part=moves_as)

@@ -80,14 +80,16 @@ def arm_angles(joints: np.ndarray, side: str) -> np.ndarray:
     return np.array([sk.bone_angle(joints, shoulder, elbow), sk.bone_angle(joints, elbow, wrist)])
 
 
-def arm_angle_error(frames: list[np.ndarray], targets: np.ndarray, side: str) -> tuple[float, int]:
-    """Mean absolute angle error in degrees over frames where the arm is seen, and how many frames miss it."""
+def arm_angle_error(frames: list[np.ndarray], targets: np.ndarray, side: str,
+                    second_look: bool = True) -> tuple[float, int]:
+    """Mean absolute angle error in degrees over frames where the arm is seen, and how many frames
+    miss it (with MediaPipe's first look at each frame alone if `second_look` is False)."""
     from toolkit.perception.body import detect_body
 
     errors, missed = [], 0
     shoulder, elbow, wrist = sk.CHAINS[f"{side}_arm"]
     for frame, target in zip(frames, targets):
-        body = detect_body(frame)
+        body = detect_body(frame, second_look)
         if body is None or not body.visible(0.5)[[shoulder, elbow, wrist]].all():
             missed += 1
             continue

@@ -59,10 +59,13 @@ class BodyPose:
         return BodyPose(points=self.points * factor, visibility=self.visibility)
 
 
-def detect_body(image: np.ndarray) -> BodyPose | None:
-    """The pose of the most prominent person in an RGB uint8 image, or None if there is none."""
+def detect_body(image: np.ndarray, second_look: bool = True) -> BodyPose | None:
+    """The pose of the most prominent person in an RGB uint8 image, or None if there is none
+    (looked for again in a grey frame, unless `second_look` is False; see _process_framed)."""
     rgb = check_rgb(image)
     with native_stderr_silenced(), _static_pose(segmentation=False) as pose:
+        if not second_look:
+            return _to_body_pose(pose.process(rgb).pose_landmarks, rgb.shape)
         body, _ = _process_framed(pose, rgb)
     return body
 
