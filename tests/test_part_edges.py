@@ -351,3 +351,26 @@ def test_a_one_pixel_line_along_the_images_bottom_edge_is_dropped_like_any_other
     image[70, 90:100] = (20, 20, 20)  # and the same line away from the border
     grown = grow_over_unlike_wall(image, person.astype(np.float32), reach=10) > 0.5
     assert not grown[70, 92:100].any() and not grown[119, 92:100].any()
+
+
+def test_the_wall_in_the_armpit_gap_leaves_the_person_a_shadow_on_the_clothes_does_not():
+    from toolkit.motion.part_split import wall_beside_arms
+
+    height, width = 300, 300
+    image = np.full((height, width, 3), WALL, np.uint8)
+    inside = np.zeros((height, width), bool)
+    inside[40:200, 110:220] = True  # a dark torso
+    arm = np.zeros((height, width), bool)
+    arm[60:260, 80:110] = True  # a dark arm hanging beside it, past the torso's bottom
+    inside |= arm
+    image[inside] = (30, 30, 35)
+    gap = np.zeros((height, width), bool)
+    gap[120:200, 110:114] = True  # wall between arm and torso, open below, inside the silhouette
+    image[gap] = WALL
+    shadow = np.zeros((height, width), bool)
+    shadow[70:80, 110:114] = True  # a light fold on the torso beside the arm, closed in by the torso
+    image[shadow] = WALL
+    walls = wall_beside_arms(image, inside, arm, scale=150.0)
+    assert walls[gap].mean() > 0.7  # (its blurred closed end aside)
+    assert not walls[shadow].any() and not walls[arm].any()
+    assert not walls[inside & ~gap].any()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from toolkit.imaging.masks import convex_polygon_mask, keep_touching
+from toolkit.imaging.masks import bounding_box, convex_polygon_mask, keep_touching
 from toolkit.motion import skeleton as sk
 from toolkit.motion.distances import polyline_distance, segment_distance
 from toolkit.motion.skinning import LEG_BONES, SKIN_BONES, bone_segments, torso_polygon_distance
@@ -145,6 +145,7 @@ def outline_labels(silhouette: np.ndarray, joints: np.ndarray, image: np.ndarray
         arms[arm] |= hand
     walls = wall_by_hand(image, inside, joints, "left_arm", arms["left_arm"])
     walls |= wall_by_hand(image, inside, joints, "right_arm", arms["right_arm"])
+    walls |= wall_beside_arms(image, inside, arms["left_arm"] | arms["right_arm"], scale)
     if walls.any():  # not the person at all: neither part takes them, and they never move
         inside = inside & ~walls
         silhouette = np.where(walls, 0.0, silhouette)
@@ -283,6 +284,47 @@ def wall_by_hand(image: np.ndarray, inside: np.ndarray, joints: np.ndarray, arm:
             candidates |= near_hand & local_inside.astype(bool) & wallish & (to_wall < 0.4 * to_body)
     opening = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
     result[window] = cv2.morphologyEx(candidates.astype(np.uint8), cv2.MORPH_OPEN, opening).astype(bool)
+    return result
+
+
+def wall_beside_arms(image: np.ndarray, inside: np.ndarray, arms: np.ndarray, scale: float) -> np.ndarray:
+    """Boolean (H, W): silhouette pixels beside an arm, outside it, that are the wall seen between
+    the arm and the torso (the silhouette spans a narrow gap at the armpit and gives it to the body;
+    painted over once the arm rises, it would hang there as a tab of torso).
+
+    They are in the colour of the wall just outside the silhouette nearby (within its own local
+    spread), much nearer it than the body's own colour around them, and joined to the outside;
+    specks are left out.
+    """
+    from toolkit.imaging.masked_mean import masked_gaussian
+    from toolkit.perception.body import wall_statistics
+
+    result = np.zeros(inside.shape, bool)
+    reach = max(2, int(0.03 * scale))
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2)
+    beside = cv2.dilate(arms.astype(np.uint8), disc).astype(bool) & inside & ~arms
+    box = bounding_box(beside, 6 * reach)
+    if box is None:
+        return result
+    x0, y0, x1, y1 = box
+    window = (slice(y0, y1), slice(x0, x1))
+    colours = cv2.GaussianBlur(image[window], (0, 0), 1.0).astype(np.float32)
+    local_inside = inside[window]
+    ring = cv2.dilate(local_inside.astype(np.uint8), disc).astype(bool) & ~local_inside
+    if ring.sum() < 30:
+        return result
+    wall, spread = wall_statistics(colours, ring, 4.0 * reach)
+    body_own = local_inside & ~arms[window] & ~cv2.dilate(beside[window].astype(np.uint8), disc).astype(bool)
+    body, near_body = masked_gaussian(colours, body_own, 4.0 * reach)
+    to_wall = np.linalg.norm(colours - wall, axis=-1)
+    to_body = np.linalg.norm(colours - body, axis=-1)
+    unlike_body = (near_body > 1e-3) & (np.linalg.norm(body - wall, axis=-1) >= 40.0)
+    candidates = beside[window] & unlike_body & (to_wall < np.maximum(12.0, 3.0 * spread)) & (to_wall < 0.4 * to_body)
+    opening = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
+    candidates = cv2.morphologyEx(candidates.astype(np.uint8), cv2.MORPH_OPEN, opening).astype(bool)
+    # the gap opens onto the wall outside (a shadow on a white apron beside a hand does not)
+    outside_edge = cv2.dilate((~local_inside).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    result[window] = keep_touching(candidates, candidates & outside_edge)
     return result
 
 
