@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 PART_ORDER = ("body", "left_arm", "right_arm", "hair_over_arms")
 HAIR_OVERLAP = 3  # px: the hair in front reaches this far past the sleeve painted under it
 SEAM_FADE = 6.0  # px: the sleeve seen fades into the sleeve painted under hair over this width
-QUILT_REACH = 24  # px: the sleeve seen at least this near the hidden stretch lends it its folds
+QUILT_REACH = 48  # px: the sleeve seen at least this near the hidden stretch lends it its folds (room
+# for the fill's largest patch, 32 px, past the seam and the sleeve's rim)
 EDGE_BAND = 5  # px: how deep into an arm its edge may hold colours of what is beside it
 ARM_EDGE_GROW = 1  # px: an arm's cleaned mask already holds its edge (see toolkit.imaging.edge_matte)
 STRAY_REACH = 0.03  # torso sizes: how far past an arm's edge bits the silhouette missed are looked for
@@ -269,7 +270,7 @@ def sleeve_under_hair(texture: np.ndarray, visible: np.ndarray, hidden: np.ndarr
     out[paint] = fabric[paint[window]]
     # the sleeve seen fades into the quilted one across the seam
     share = (1.0 - away[seam] / SEAM_FADE)[:, None]
-    quilted = fabric[seam[window]].astype(np.float32)
+    quilted = fabric[seam[window]].astype(np.float32) if sources.any() else painted[seam]
     out[seam] = np.clip(np.round(share * quilted + (1.0 - share) * texture[seam]), 0, 255).astype(np.uint8)
     return out
 

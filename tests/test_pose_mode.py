@@ -207,28 +207,29 @@ def test_the_sleeve_under_hair_is_painted_in_the_sleeves_colour_and_nothing_else
 def test_the_sleeve_under_hair_carries_the_folds_of_the_sleeve_seen_not_the_hair():
     from modes.pose import sleeve_under_hair
 
-    yy, xx = np.mgrid[:80, :100]
-    texture = np.zeros((80, 100, 3), np.uint8)
+    yy, xx = np.mgrid[:80, :130]
+    texture = np.zeros((80, 130, 3), np.uint8)
     texture[:] = (60, 40, 30)  # hair everywhere
-    visible = np.zeros((80, 100), bool)
-    visible[5:75, 5:45] = True  # the sleeve seen, with folds: light and shaded bands
+    visible = np.zeros((80, 130), bool)
+    visible[5:75, 5:75] = True  # the sleeve seen, with folds: light and shaded bands
     folds = (200 + 40 * np.sin(yy / 2.5))[..., None] * np.array([1.0, 0.97, 0.95])
     texture[visible] = np.round(folds[visible]).astype(np.uint8)
     for row in range(10, 70, 12):
-        texture[row:row + 5, 8:14] = (30, 30, 200)  # blue buttons down the far side of the sleeve
-    hidden = np.zeros((80, 100), bool)
-    hidden[10:70, 45:70] = True  # the stretch the hair hides
-    out = sleeve_under_hair(texture, visible, hidden, margin=3)
-    inside = cv2.erode(hidden.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
-    grey = out.astype(np.float32).mean(-1)
-    assert grey[inside].min() > 120  # sleeve, not hair
-    assert np.abs(np.diff(grey, axis=0))[inside[1:]].mean() > 5  # folds, not a flat blur
-    contrast = np.abs(np.diff(grey[10:70], axis=0)).mean(axis=0)
-    assert contrast[36:48].min() > 6  # folds across the seam too, no flat band between sleeve and paint
-    blue = out[..., 2].astype(int) - out[..., 0].astype(int)
-    assert blue[hidden].max() < 60  # the buttons, far from the stretch, are not copied into it
-    assert np.array_equal(out[:, :38], texture[:, :38])  # the sleeve seen, beyond its seam with the paint
-    assert np.array_equal(out[:, 80:], texture[:, 80:])
+        texture[row:row + 5, 8:14] = (30, 30, 200)  # blue buttons down the far side of the sleeve (a cuff)
+    hidden = np.zeros((80, 130), bool)
+    hidden[10:70, 75:100] = True  # the stretch the hair hides
+    for seed in range(4):
+        out = sleeve_under_hair(texture, visible, hidden, margin=3, seed=seed)
+        inside = cv2.erode(hidden.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+        grey = out.astype(np.float32).mean(-1)
+        assert grey[inside].min() > 120  # sleeve, not hair
+        assert np.abs(np.diff(grey, axis=0))[inside[1:]].mean() > 5  # folds, not a flat blur
+        contrast = np.abs(np.diff(grey[10:70], axis=0)).mean(axis=0)
+        assert contrast[66:78].min() > 6  # folds across the seam too, no flat band between sleeve and paint
+        blue = out[..., 2].astype(int) - out[..., 0].astype(int)
+        assert blue[hidden].max() < 10  # the buttons, far from the stretch, are not copied into it
+        assert np.array_equal(out[:, :68], texture[:, :68])  # the sleeve seen, beyond its seam with the paint
+        assert np.array_equal(out[:, 110:], texture[:, 110:])
 
 
 def test_a_bit_of_sleeve_the_silhouette_missed_is_painted_out_of_the_wall_not_one_by_the_torso():
