@@ -374,3 +374,20 @@ def test_the_wall_in_the_armpit_gap_leaves_the_person_a_shadow_on_the_clothes_do
     assert walls[gap].mean() > 0.7  # (its blurred closed end aside)
     assert not walls[shadow].any() and not walls[arm].any()
     assert not walls[inside & ~gap].any()
+
+
+def test_no_wall_is_taken_beside_an_arm_when_the_clothes_show_the_walls_colour():
+    from toolkit.motion.part_split import wall_beside_arms
+
+    height, width = 300, 300
+    image = np.full((height, width, 3), WALL, np.uint8)
+    inside = np.zeros((height, width), bool)
+    inside[40:200, 110:220] = True
+    arm = np.zeros((height, width), bool)
+    arm[60:260, 80:110] = True
+    inside |= arm
+    image[inside] = (30, 30, 35)
+    for row in range(50, 200, 16):
+        image[row:row + 6, 110:220] = WALL  # a top with white stripes, beside a white wall
+    walls = wall_beside_arms(image, inside, arm, scale=150.0)
+    assert not walls.any()

@@ -287,6 +287,9 @@ def wall_by_hand(image: np.ndarray, inside: np.ndarray, joints: np.ndarray, arm:
     return result
 
 
+WALL_ON_CLOTHES = 0.02  # share of the clothes beside the arms in the wall's colour above which none is taken for wall
+
+
 def wall_beside_arms(image: np.ndarray, inside: np.ndarray, arms: np.ndarray, scale: float) -> np.ndarray:
     """Boolean (H, W): silhouette pixels beside an arm, outside it, that are the wall seen between
     the arm and the torso (the silhouette spans a narrow gap at the armpit and gives it to the body;
@@ -315,8 +318,10 @@ def wall_beside_arms(image: np.ndarray, inside: np.ndarray, arms: np.ndarray, sc
         return result
     wall, spread = wall_statistics(colours, ring, 4.0 * reach)
     body_own = local_inside & ~arms[window] & ~cv2.dilate(beside[window].astype(np.uint8), disc).astype(bool)
-    body, near_body = masked_gaussian(colours, body_own, 4.0 * reach)
     to_wall = np.linalg.norm(colours - wall, axis=-1)
+    if body_own.any() and (to_wall[body_own] < np.maximum(12.0, 3.0 * spread[body_own])).mean() > WALL_ON_CLOTHES:
+        return result  # the clothes show the wall's colour themselves (white stripes by a white wall)
+    body, near_body = masked_gaussian(colours, body_own, 4.0 * reach)
     to_body = np.linalg.norm(colours - body, axis=-1)
     unlike_body = (near_body > 1e-3) & (np.linalg.norm(body - wall, axis=-1) >= 40.0)
     candidates = beside[window] & unlike_body & (to_wall < np.maximum(12.0, 3.0 * spread)) & (to_wall < 0.4 * to_body)
