@@ -321,7 +321,7 @@ def wall_beside_arms(image: np.ndarray, inside: np.ndarray, arms: np.ndarray, sc
     to_wall = np.linalg.norm(colours - wall, axis=-1)
     if body_own.any() and (to_wall[body_own] < np.maximum(12.0, 3.0 * spread[body_own])).mean() > WALL_ON_CLOTHES:
         return result  # the clothes show the wall's colour themselves (white stripes by a white wall)
-    body, near_body = masked_gaussian(colours, body_own, 4.0 * reach)
+    body, near_body = masked_gaussian(colours, body_own, 4.0 * reach, coarse=True)
     to_body = np.linalg.norm(colours - body, axis=-1)
     unlike_body = (near_body > 1e-3) & (np.linalg.norm(body - wall, axis=-1) >= 40.0)
     candidates = beside[window] & unlike_body & (to_wall < np.maximum(12.0, 3.0 * spread)) & (to_wall < 0.4 * to_body)
