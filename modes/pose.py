@@ -27,6 +27,7 @@ from toolkit.motion.skinning import (
     skin,
 )
 from toolkit.motion.timing import Timeline
+from toolkit.warp.layers import hard_region
 from toolkit.options import RenderOptions, option
 
 log = logging.getLogger(__name__)
@@ -212,15 +213,11 @@ def wall_hole(strays: np.ndarray, taken_off: np.ndarray, margin: int) -> np.ndar
 
     The bits of sleeve the silhouette missed (`strays`) and the arms' rims that their edge
     cleaning took off (`taken_off`: a cuff's shadow, half a button; most lie inside the parts'
-    own grown cores anyway, but not those a part's core does not reach), with
-    `margin` px round both for their soft edge and the shadow they cast.  Left in the background,
-    any of them stays on the wall as a dark fleck where the arm was.
+    own grown cores anyway, but not those a part's core does not reach), with `margin` px round
+    both for their soft edge and the shadow they cast.  Left in the background, any of them
+    stays on the wall as a dark fleck where the arm was.
     """
-    hole = strays | taken_off
-    if margin < 1 or not hole.any():
-        return hole
-    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1,) * 2)
-    return cv2.dilate(hole.astype(np.uint8), disc).astype(bool)
+    return hard_region(strays | taken_off, margin)
 
 
 def hair_in_front(body: np.ndarray, under_hair: dict[str, np.ndarray], overlap: int) -> np.ndarray:
