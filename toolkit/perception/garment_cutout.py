@@ -162,7 +162,7 @@ def garment_mask_from_background(rgb: np.ndarray, work_side: int = WORK_SIDE) ->
     closed = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)) > 0
     # the closing smooths the outline, but what it adds in the background's own colour is
     # background: the tip of the narrow gap between a hanging sleeve and the body
-    mask = fill_holes(closed & ~(~mask & (dist <= threshold)))
+    mask = fill_holes(closed & (mask | (dist > threshold)))
     # the halo: pale (but not background-coloured, like a bridged white band) pixels on the outline
     mask &= ~(outline_band(mask) & (dist >= threshold) & (dist < halo))
     mask = keep_large_parts(mask, share=0.2)
