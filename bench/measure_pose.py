@@ -47,8 +47,7 @@ def run_case(image_path: Path, out: Path, name: str, options: PoseOptions, side:
     render("pose", image_path, clip, options)
     frames = list(iter_video_frames(clip))
     sheet(frames, out / f"{name}.png")
-    error, missed = arm_angle_error(frames, targets, side)
-    _, first_look_missed = arm_angle_error(frames, targets, side, second_look=False)
+    error, missed, first_look_missed = arm_angle_error(frames, targets, side)
     return {"case": name, "frames": len(frames), "angle_mae_deg": error, "arm_missed": missed,
             "arm_missed_first_look": first_look_missed, "background_change": background_change(frames, rgb, targets)}
 

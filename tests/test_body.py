@@ -153,3 +153,18 @@ def test_a_person_missed_in_a_close_crop_is_looked_for_again_in_a_grey_frame():
     assert graph.shapes == [(80, 40, 3), (100, 50, 3)]
     assert body is not None and np.allclose(body.points, [[20.0, 20.0]] * 33)  # back in the photo's pixels
     assert mask.shape == (80, 40) and mask[20, 20] == 1.0 and mask.sum() == 1.0
+
+
+def test_each_frame_reports_the_first_look_and_the_second(monkeypatch):
+    import contextlib
+
+    import toolkit.perception.body as body_module
+    from toolkit.perception.body import detect_each
+
+    graph = _LooksTwice((25.0, 30.0))  # misses only on its very first look
+    monkeypatch.setattr(body_module, "_static_pose", lambda segmentation: contextlib.nullcontext(graph))
+    frames = [np.full((80, 40, 3), 200, np.uint8)] * 2
+    (first_a, found_a), (first_b, found_b) = list(detect_each(frames))
+    assert first_a is None and found_a is not None and np.allclose(found_a.points, [[20.0, 20.0]] * 33)
+    assert first_b is not None and found_b is first_b
+    assert len(graph.shapes) == 3  # one graph: the first frame looked at twice, the second once

@@ -153,7 +153,7 @@ def test_real_person_follows_a_raised_arm(assets, tmp_path, side):
     clip = tmp_path / "out.mp4"
     render("pose", image, clip, options)
     video = list(iter_video_frames(clip))
-    error, missed = arm_angle_error(video, targets, side)
+    error, missed, _ = arm_angle_error(video, targets, side)
     assert error <= 15.0 and missed <= 2
     assert background_change(video, rgb, targets) <= 2.0
 
@@ -169,7 +169,7 @@ def test_real_driving_clip_is_followed(assets, tmp_path):
     video = list(iter_video_frames(clip))
     assert len(video) == 40
     for side in ("left", "right"):
-        error, missed = arm_angle_error(video, targets, side)
+        error, missed, _ = arm_angle_error(video, targets, side)
         assert error <= 20.0 and missed <= 2
 
 

@@ -80,22 +80,26 @@ def arm_angles(joints: np.ndarray, side: str) -> np.ndarray:
     return np.array([sk.bone_angle(joints, shoulder, elbow), sk.bone_angle(joints, elbow, wrist)])
 
 
-def arm_angle_error(frames: list[np.ndarray], targets: np.ndarray, side: str,
-                    second_look: bool = True) -> tuple[float, int]:
-    """Mean absolute angle error in degrees over frames where the arm is seen, and how many frames
-    miss it (with MediaPipe's first look at each frame alone if `second_look` is False)."""
-    from toolkit.perception.body import detect_body
+def arm_angle_error(frames: list[np.ndarray], targets: np.ndarray, side: str) -> tuple[float, int, int]:
+    """Mean absolute angle error in degrees over frames where the arm is seen, how many frames miss
+    it, and how many MediaPipe's first look at each frame alone misses (before detect_body looks
+    again in a grey frame)."""
+    from toolkit.perception.body import detect_each
 
-    errors, missed = [], 0
+    errors, missed, missed_first_look = [], 0, 0
     shoulder, elbow, wrist = sk.CHAINS[f"{side}_arm"]
-    for frame, target in zip(frames, targets):
-        body = detect_body(frame, second_look)
-        if body is None or not body.visible(0.5)[[shoulder, elbow, wrist]].all():
+
+    def arm_seen(body) -> bool:
+        return body is not None and bool(body.visible(0.5)[[shoulder, elbow, wrist]].all())
+
+    for (first, body), target in zip(detect_each(frames), targets):
+        missed_first_look += not arm_seen(first)
+        if not arm_seen(body):
             missed += 1
             continue
         diff = sk.wrap_angle(arm_angles(body.points.astype(np.float64), side) - arm_angles(target, side))
         errors.extend(np.degrees(np.abs(diff)))
-    return (float(np.mean(errors)) if errors else float("nan")), missed
+    return (float(np.mean(errors)) if errors else float("nan")), missed, missed_first_look
 
 
 def background_change(frames: list[np.ndarray], source_rgb: np.ndarray, targets: np.ndarray) -> float:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from typing import Iterator, Union
+from typing import Iterable, Iterator, Union
 
 import cv2
 import numpy as np
@@ -59,15 +59,22 @@ class BodyPose:
         return BodyPose(points=self.points * factor, visibility=self.visibility)
 
 
-def detect_body(image: np.ndarray, second_look: bool = True) -> BodyPose | None:
+def detect_body(image: np.ndarray) -> BodyPose | None:
     """The pose of the most prominent person in an RGB uint8 image, or None if there is none
-    (looked for again in a grey frame, unless `second_look` is False; see _process_framed)."""
+    (looked for again in a grey frame if need be; see _process_framed)."""
     rgb = check_rgb(image)
     with native_stderr_silenced(), _static_pose(segmentation=False) as pose:
-        if not second_look:
-            return _to_body_pose(pose.process(rgb).pose_landmarks, rgb.shape)
         body, _ = _process_framed(pose, rgb)
     return body
+
+
+def detect_each(frames: Iterable[np.ndarray]) -> Iterator[tuple[BodyPose | None, BodyPose | None]]:
+    """For each RGB frame, with one graph: (what MediaPipe's first look finds, what detect_body finds)."""
+    with native_stderr_silenced(), _static_pose(segmentation=False) as pose:
+        for frame in frames:
+            rgb = check_rgb(frame)
+            first = _to_body_pose(pose.process(rgb).pose_landmarks, rgb.shape)
+            yield first, (first if first is not None else _second_look(pose, rgb)[0])
 
 
 FRAME_MARGIN = 0.125  # of the image's width and height: the grey frame of a second look for a person
@@ -85,6 +92,11 @@ def _process_framed(pose, rgb: np.ndarray) -> tuple[BodyPose | None, np.ndarray 
     body = _to_body_pose(result.pose_landmarks, rgb.shape)
     if body is not None:
         return body, result.segmentation_mask
+    return _second_look(pose, rgb)
+
+
+def _second_look(pose, rgb: np.ndarray) -> tuple[BodyPose | None, np.ndarray | None]:
+    """_process_framed's look at the image framed in grey, mapped back to the image's pixels."""
     height, width = rgb.shape[:2]
     top, side = int(round(FRAME_MARGIN * height)), int(round(FRAME_MARGIN * width))
     framed = cv2.copyMakeBorder(rgb, top, top, side, side, cv2.BORDER_CONSTANT, value=(128, 128, 128))
