@@ -140,3 +140,25 @@ def test_results_come_in_order_with_a_bounded_number_in_flight():
         seen.append(value)
     assert seen == list(range(10))
     assert max(ahead) == 2 and ahead[0] == 2  # two ahead from the start, never more
+
+
+def test_a_frame_starts_from_the_still_bottom_layers_and_matches_compositing_every_layer(checker_image, disc_mask):
+    from toolkit.warp.renderer import WarpOptions, composite_layer, prepare_scene, render_frame
+
+    rest = grid_points((70, 70, 186, 186))
+    below = translation_plan(disc_mask, (0, 0), frames=6)  # a still bottom layer
+    above_mask = np.zeros_like(disc_mask)
+    above_mask[100:160, 100:160] = 1.0
+    steps = np.linspace(0, 1, 6)[None, :, None] * np.array([20.0, 10.0])
+    tracks = np.concatenate([below.tracks, rest[:, None, :] + steps])
+    owners = np.concatenate([np.zeros(len(rest), int), np.ones(len(rest), int)])
+    plan = MotionPlan(tracks, owners, np.stack([disc_mask, above_mask]), 25.0)
+    options = WarpOptions(threads=1)
+    scene = prepare_scene(checker_image, plan, options)
+    assert len(scene.bases) == len(scene.layers) + 1
+    for index in range(1, plan.n_frames):
+        every_layer = scene.background.copy()
+        for layer in scene.layers:
+            composite_layer(every_layer, scene, layer, plan.tracks[layer.point_ids, 0],
+                            plan.tracks[layer.point_ids, index], options.inverse_iterations)
+        assert np.array_equal(render_frame(scene, plan, index, options), every_layer)

@@ -13,7 +13,7 @@ import logging
 import os
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 import cv2
@@ -82,6 +82,7 @@ class Scene:
     layers: list[Layer]
     grid: CoarseGrid
     folds_behind: bool = False
+    bases: list[np.ndarray] = field(default_factory=list)  # [k]: the background, the first k layers on it at rest
 
 
 def prepare_scene(image: np.ndarray, plan: MotionPlan, options: WarpOptions, seed: int = 0) -> Scene:
@@ -126,7 +127,13 @@ def prepare_scene(image: np.ndarray, plan: MotionPlan, options: WarpOptions, see
         else:
             weights = barycentric_weights(plan.tracks[point_ids, 0], nodes)
             layers.append(Layer(alpha, box, point_ids, weights, None, texture, rest_alpha=rest_alpha))
-    return Scene(image, background, layers, grid, plan.folds_behind)
+    scene = Scene(image, background, layers, grid, plan.folds_behind)
+    scene.bases = [background]
+    for layer in layers:  # a frame starts from the stack of the bottom layers that have not moved
+        base = scene.bases[-1].copy()
+        composite_at_rest(base, scene, layer)
+        scene.bases.append(base)
+    return scene
 
 
 def _reach_edges(layer: Layer, box: tuple[float, float, float, float], size: tuple[int, int]) -> tuple[int, int, int, int] | None:
@@ -233,8 +240,11 @@ def render_frame(scene: Scene, plan: MotionPlan, index: int, options: WarpOption
     painted-in textures behind parts, and their cleaned edges, only matter once they move)."""
     if np.abs(plan.tracks[:, index] - plan.tracks[:, 0]).max(initial=0.0) < 1e-3:
         return scene.source.copy()
-    frame = scene.background.copy()
-    for layer in scene.layers:
+    moves = [np.abs(plan.tracks[layer.point_ids, index] - plan.tracks[layer.point_ids, 0]).max() >= 1e-3
+             for layer in scene.layers]
+    still = moves.index(True) if True in moves else len(moves)
+    frame = scene.bases[still].copy()
+    for layer in scene.layers[still:]:
         rest = plan.tracks[layer.point_ids, 0]
         current = plan.tracks[layer.point_ids, index]
         composite_layer(frame, scene, layer, rest, current, options.inverse_iterations)
