@@ -283,8 +283,8 @@ def synthesize(
     if sources is not None and not valid.any():  # no patch fits in the sources: any known one will do
         log.debug("fill: no %d px patch fits in the sources; copying from all known pixels", size)
         valid = valid_positions(known_p, size)
-    rows, cols = np.nonzero(valid.any(axis=1))[0], np.nonzero(valid.any(axis=0))[0]
-    limits = (int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])) if len(rows) else None
+    corners = bounding_box(valid)  # (x0, y0, x1, y1), exclusive ends
+    limits = None if corners is None else (corners[1], corners[3] - 1, corners[0], corners[2] - 1)
     spread = max(4.0 * block, 2.0 * _depth(~known))
     init_p = None if init is None else np.pad(init, pad3, constant_values=_UNSET)
 
@@ -441,13 +441,8 @@ def _fill_window(window: np.ndarray, known: np.ndarray, rng: np.random.Generator
 
 
 def _crop_box(part: np.ndarray) -> tuple[int, int, int, int]:
-    """Rows and columns (y0, y1, x0, x1) of the working window around one hole component."""
-    h, w = part.shape
-    rows, cols = np.nonzero(part)
-    margin = int(max(48, 2.0 * _depth(part)))
-    y0, y1 = max(0, int(rows.min()) - margin), min(h, int(rows.max()) + 1 + margin)
-    x0, x1 = max(0, int(cols.min()) - margin), min(w, int(cols.max()) + 1 + margin)
-    return y0, y1, x0, x1
+    """(x0, y0, x1, y1) of the working window around one hole component."""
+    return bounding_box(part, int(max(48, 2.0 * _depth(part))))
 
 
 def fill_hole(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, options: FillOptions | None = None,
@@ -482,12 +477,12 @@ def fill_hole(image: np.ndarray, hole: np.ndarray, *, seed: int = 0, options: Fi
         source_box = bounding_box(sources)
     for label in range(1, count):
         part = mask & (labels == label)
-        y0, y1, x0, x1 = _crop_box(part)
+        x0, y0, x1, y1 = _crop_box(part)
         window_sources = None
         if sources is not None:  # the window reaches the sources, wherever they lie
             if source_box is not None:
-                y0, y1 = min(y0, source_box[1]), max(y1, source_box[3])
-                x0, x1 = min(x0, source_box[0]), max(x1, source_box[2])
+                x0, y0 = min(x0, source_box[0]), min(y0, source_box[1])
+                x1, y1 = max(x1, source_box[2]), max(y1, source_box[3])
             window_sources = sources[y0:y1, x0:x1]
         filled = _fill_window(img[y0:y1, x0:x1].astype(np.float32), ~mask[y0:y1, x0:x1], rng, options, window_sources)
         inside = part[y0:y1, x0:x1]
