@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from toolkit.errors import InputError
+from toolkit.imaging.drape import arm_traces, drape_over
 from toolkit.imaging.edge_matte import clean_edge
 from toolkit.imaging.fill import FillOptions, fill_hole
 from toolkit.imaging.masks import bounding_box, convex_polygon_mask
@@ -44,6 +45,7 @@ EDGE_BAND = 5  # px: how deep into an arm its edge may hold colours of what is b
 ARM_EDGE_GROW = 1  # px: an arm's cleaned mask already holds its edge (see toolkit.imaging.edge_matte)
 STRAY_REACH = 0.03  # torso sizes: how far past an arm's edge bits the silhouette missed are looked for
 STRAY_MARGIN = 3  # px painted out round them too: their soft rim and the shadow they cast
+SHADOW_REACH = 0.1  # torso sizes: how far below an arm lying on the clothes its shadow is looked for
 
 
 @dataclass
@@ -179,7 +181,13 @@ def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: 
     hole &= (labels["body"] + labels["legs"] + arms) > 0
     # what the arms uncover is seen in passing: a fill at most ~6000 px per piece (larger pieces
     # are filled smaller and scaled up) keeps the plan quick
-    texture = fill_hole(image, hole.astype(bool), seed=seed, options=FillOptions(max_hole_pixels=6000))
+    # the shadow an arm cast on the clothes below it, and specks of its colour beside it, go with the arm
+    cloth = ((labels["body"] + labels["legs"]) > 0.5) & ~cv2.dilate(arms.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+    hole = hole.astype(bool) | arm_traces(image, hole.astype(bool), cloth, max(2, int(SHADOW_REACH * size)))
+    texture = fill_hole(image, hole, seed=seed, options=FillOptions(max_hole_pixels=6000))
+    # plain cloth (an apron, a plain skirt) hangs in folds down the image: they are carried across
+    # the hole, which quilting would break into blotches in the shape of the arms
+    texture = drape_over(texture, image, hole, cloth, 0.03 * size)
     body = np.maximum(labels["body"], (arms & zone).astype(np.float32))
     return texture, body
 
