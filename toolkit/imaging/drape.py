@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from toolkit.imaging.masked_mean import masked_gaussian
-from toolkit.imaging.masks import keep_touching
+from toolkit.imaging.masks import bounding_box, keep_touching
 
 SHADOW_DARKER = 0.85  # cloth beside a hole at most this bright against the lit cloth round it is in a shadow
 PENUMBRA = 3  # px: a shadow's soft edge, taken with it
@@ -38,20 +38,39 @@ def drape_fill(image: np.ndarray, hole: np.ndarray, known: np.ndarray, skip: int
     """
     hole = np.asarray(hole, bool)
     known = np.asarray(known, bool) & ~hole
+    values = np.zeros(hole.shape + (3,), np.float32)
+    given = np.zeros(hole.shape, bool)
+    parts, wide = wide_parts(hole)
+    if not wide:
+        return values, given
+    # the work is done in a window round those parts, reaching as far as the ends, ring and averaging do
+    box = bounding_box(np.isin(parts, wide), skip + span + ring + int(np.ceil(3 * smooth)) + 2)
+    window = (slice(box[1], box[3]), slice(box[0], box[2]))
+    values[window], given[window] = _drape_window(np.asarray(image, np.float32)[window], hole[window], known[window],
+                                                  parts[window], wide, skip, span, max_tint, ring, smooth)
+    return values, given
+
+
+def wide_parts(hole: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """(the 8-connected parts of a hole labelled, the labels of those at least as wide as tall)."""
+    count, parts, stats, _ = cv2.connectedComponentsWithStats(hole.astype(np.uint8), connectivity=8)
+    return parts, [label for label in range(1, count)
+                   if stats[label, cv2.CC_STAT_WIDTH] >= stats[label, cv2.CC_STAT_HEIGHT]]
+
+
+def _drape_window(colours: np.ndarray, hole: np.ndarray, known: np.ndarray, parts: np.ndarray, wide: list[int],
+                  skip: int, span: int, max_tint: float, ring: int, smooth: float) -> tuple[np.ndarray, np.ndarray]:
+    """drape_fill's work in a window that holds its wide parts whole."""
     height, width = hole.shape
     rows = np.broadcast_to(np.arange(height)[:, None], (height, width))
     cols = np.broadcast_to(np.arange(width)[None, :], (height, width))
     above = np.maximum.accumulate(np.where(~hole, rows, -1), axis=0)  # nearest row above that is not hole
     below = np.flipud(np.minimum.accumulate(np.flipud(np.where(~hole, rows, height)), axis=0))
-    colours = np.asarray(image, np.float32)
     tints = chromaticity(colours)
     # each part of the hole that is wider than tall, with the cloth's usual tint round it
     reference = np.full((height, width, 3), np.nan, np.float32)
-    count, parts, stats, _ = cv2.connectedComponentsWithStats(hole.astype(np.uint8), connectivity=8)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * ring + 1,) * 2)
-    for label in range(1, count):
-        if stats[label, cv2.CC_STAT_WIDTH] < stats[label, cv2.CC_STAT_HEIGHT]:
-            continue
+    for label in wide:
         part = parts == label
         around = cv2.dilate(part.astype(np.uint8), kernel).astype(bool) & known
         if around.any():
@@ -82,7 +101,8 @@ def drape_fill(image: np.ndarray, hole: np.ndarray, known: np.ndarray, skip: int
     t = ((rows - above) / np.maximum(below - above, 1))[..., None].astype(np.float32)
     both = (top_ok & bottom_ok)[..., None]
     values = np.where(both, (1.0 - t) * top + t * bottom, np.where(top_ok[..., None], top, bottom))
-    return values.astype(np.float32), top_ok | bottom_ok
+    given = top_ok | bottom_ok
+    return np.where(given[..., None], values, 0.0).astype(np.float32), given
 
 
 def along_rows(values: np.ndarray, valid: np.ndarray, sigma: float) -> np.ndarray:
@@ -156,32 +176,31 @@ def arm_traces(image: np.ndarray, hole: np.ndarray, cloth: np.ndarray, reach: in
     colours = np.asarray(image, np.float32)
     grey, tints = grey_level(colours), chromaticity(colours)
     traces = np.zeros(hole.shape, bool)
-    count, parts, stats, _ = cv2.connectedComponentsWithStats(hole.astype(np.uint8), connectivity=8)
-    height, width = hole.shape
-    rows = np.broadcast_to(np.arange(height)[:, None], (height, width))
+    parts, wide = wide_parts(hole)
     ring_kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * ring + 1,) * 2)
     penumbra_kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * PENUMBRA + 1,) * 2)
     speck_kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * (reach // 2) + 1,) * 2)
     touch_kernel = np.ones((3, 3), np.uint8)
-    for label in range(1, count):
-        if stats[label, cv2.CC_STAT_WIDTH] < stats[label, cv2.CC_STAT_HEIGHT]:
-            continue
-        part = (parts == label).astype(np.uint8)
-        around = cv2.dilate(part, ring_kernel).astype(bool) & cloth
+    for label in wide:
+        # a window round the part, as far as its shadow, the specks' band and the ring reach
+        x0, y0, x1, y1 = bounding_box(parts == label, reach + PENUMBRA + reach // 2 + ring + 3)
+        part = (parts[y0:y1, x0:x1] == label).astype(np.uint8)
+        near_cloth, grey_near, tints_near = cloth[y0:y1, x0:x1], grey[y0:y1, x0:x1], tints[y0:y1, x0:x1]
+        around = cv2.dilate(part, ring_kernel).astype(bool) & near_cloth
         if not around.any():
             continue
-        lit = float(np.percentile(grey[around], 75))
-        tint = np.median(tints[around & (grey >= SHADOW_DARKER * lit)], axis=0)
-        off_tint = np.linalg.norm(tints - tint, axis=-1) > max_tint
+        lit = float(np.percentile(grey_near[around], 75))
+        tint = np.median(tints_near[around & (grey_near >= SHADOW_DARKER * lit)], axis=0)
+        off_tint = np.linalg.norm(tints_near - tint, axis=-1) > max_tint
+        rows = np.broadcast_to(np.arange(y1 - y0)[:, None], part.shape)
         last_above = np.maximum.accumulate(np.where(part > 0, rows, -reach - 1), axis=0)
-        dark = (rows - last_above <= reach) & cloth & (grey <= SHADOW_DARKER * lit) & ~off_tint
+        dark = (rows - last_above <= reach) & near_cloth & (grey_near <= SHADOW_DARKER * lit) & ~off_tint
         shadow = keep_touching(dark, cv2.dilate(part, touch_kernel))
-        shadow = cv2.dilate(shadow.astype(np.uint8), penumbra_kernel).astype(bool) & cloth
+        shadow = cv2.dilate(shadow.astype(np.uint8), penumbra_kernel).astype(bool) & near_cloth
         left = (part > 0) | shadow
         band = cv2.dilate(left.astype(np.uint8), speck_kernel).astype(bool)
-        candidates = cloth & ~shadow & off_tint
+        candidates = near_cloth & ~shadow & off_tint
         pieces = cv2.connectedComponents(candidates.astype(np.uint8), connectivity=8)[1]
         within = candidates & ~np.isin(pieces, np.unique(pieces[~band]))
-        traces |= shadow | keep_touching(within, cv2.dilate(left.astype(np.uint8), touch_kernel))
+        traces[y0:y1, x0:x1] |= shadow | keep_touching(within, cv2.dilate(left.astype(np.uint8), touch_kernel))
     return traces
-
