@@ -153,8 +153,8 @@ def test_real_person_follows_a_raised_arm(assets, tmp_path, side):
     clip = tmp_path / "out.mp4"
     render("pose", image, clip, options)
     video = list(iter_video_frames(clip))
-    error, missed, _ = arm_angle_error(video, targets, side)
-    assert error <= 15.0 and missed <= 2
+    following = arm_angle_error(video, targets, side)
+    assert following.error_deg <= 15.0 and following.missed <= 2 and following.missed_video_mode <= 2
     assert background_change(video, rgb, targets) <= 2.0
 
 
@@ -169,8 +169,8 @@ def test_real_driving_clip_is_followed(assets, tmp_path):
     video = list(iter_video_frames(clip))
     assert len(video) == 40
     for side in ("left", "right"):
-        error, missed, _ = arm_angle_error(video, targets, side)
-        assert error <= 20.0 and missed <= 2
+        following = arm_angle_error(video, targets, side)
+        assert following.error_deg <= 20.0 and following.missed <= 2 and following.missed_video_mode <= 2
 
 
 def test_no_person_error_is_one_line_even_with_native_logs(tmp_path):
@@ -281,3 +281,32 @@ def test_a_driving_file_is_read_once_while_it_is_unchanged(tmp_path, monkeypatch
     save_pose_file(pose_file, PoseSequence(400, 500, 25.0, np.dstack([frames[:2], np.ones((2, 33))])))
     changed, _ = driver_joints(PoseOptions(pose_file=pose_file))
     assert len(reads) == 2 and len(changed) == 2  # a rewritten file is read again
+
+
+def test_arm_following_counts_what_each_way_of_detecting_misses(monkeypatch):
+    import contextlib
+
+    import toolkit.perception.body as body_module
+    from toolkit.perception.body import BodyPose
+
+    pose = np.zeros((33, 2), np.float32)
+    pose[[12, 14, 16]] = [[50.0, 50.0], [50.0, 80.0], [50.0, 110.0]]  # the right arm hanging straight down
+    found = BodyPose(pose, np.ones(33, np.float32))
+    looks = iter([(None, found), (found, found), (None, None)])  # the first look misses frames 0 and 2
+
+    class Tracker:
+        def __init__(self):
+            self.seen = 0
+
+        def track(self, frame):
+            self.seen += 1
+            return None if self.seen == 3 else found
+
+    monkeypatch.setattr(body_module, "detect_each", lambda frames: (next(looks) for _ in frames))
+    monkeypatch.setattr(body_module, "BodyTracker", lambda: contextlib.nullcontext(Tracker()))
+    tilted = pose.astype(np.float64).copy()
+    tilted[16] = [80.0, 110.0]  # the target's forearm 45 degrees out
+    frames = [np.zeros((4, 4, 3), np.uint8)] * 3
+    following = arm_angle_error(frames, np.stack([tilted] * 3), "right")
+    assert (following.missed, following.missed_first_look, following.missed_video_mode) == (1, 2, 1)
+    assert following.error_deg == pytest.approx(45.0 / 2)  # upper arm exact, forearm 45 degrees, in 2 frames

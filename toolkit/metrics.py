@@ -80,13 +80,24 @@ def arm_angles(joints: np.ndarray, side: str) -> np.ndarray:
     return np.array([sk.bone_angle(joints, shoulder, elbow), sk.bone_angle(joints, elbow, wrist)])
 
 
-def arm_angle_error(frames: list[np.ndarray], targets: np.ndarray, side: str) -> tuple[float, int, int]:
-    """Mean absolute angle error in degrees over frames where the arm is seen, how many frames miss
-    it, and how many MediaPipe's first look at each frame alone misses (before detect_body looks
-    again in a grey frame)."""
-    from toolkit.perception.body import detect_each
+@dataclass(frozen=True)
+class ArmFollowing:
+    """How well a clip's arm follows its target poses, by a pose detector run on the clip."""
 
-    errors, missed, missed_first_look = [], 0, 0
+    error_deg: float  # mean absolute upper-arm and forearm angle error over the frames where the arm is seen
+    missed: int  # frames where the toolkit's detector (detect_body) does not see the arm
+    missed_first_look: int  # ... where MediaPipe's first look at the frame alone does not
+    missed_video_mode: int  # ... where MediaPipe in video mode (tracking from frame to frame) does not
+
+
+def arm_angle_error(frames: list[np.ndarray], targets: np.ndarray, side: str) -> ArmFollowing:
+    """The angle error of one arm against the targets, measured with the toolkit's detector
+    (which looks again in a grey frame where MediaPipe's first look finds no one), and the frames
+    in which that detector, MediaPipe's first look alone, and MediaPipe run on the clip as a
+    video do not see the arm (all three of shoulder, elbow and wrist at visibility 0.5)."""
+    from toolkit.perception.body import BodyTracker, detect_each
+
+    errors, missed, missed_first_look, missed_video_mode = [], 0, 0, 0
     shoulder, elbow, wrist = sk.CHAINS[f"{side}_arm"]
 
     def arm_seen(body) -> bool:
@@ -99,7 +110,11 @@ def arm_angle_error(frames: list[np.ndarray], targets: np.ndarray, side: str) ->
             continue
         diff = sk.wrap_angle(arm_angles(body.points.astype(np.float64), side) - arm_angles(target, side))
         errors.extend(np.degrees(np.abs(diff)))
-    return (float(np.mean(errors)) if errors else float("nan")), missed, missed_first_look
+    with BodyTracker() as tracker:
+        for frame, _ in zip(frames, targets):
+            missed_video_mode += not arm_seen(tracker.track(frame))
+    return ArmFollowing((float(np.mean(errors)) if errors else float("nan")), missed, missed_first_look,
+                        missed_video_mode)
 
 
 def background_change(frames: list[np.ndarray], source_rgb: np.ndarray, targets: np.ndarray) -> float:
