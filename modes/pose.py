@@ -45,6 +45,8 @@ EDGE_BAND = 5  # px: how deep into an arm its edge may hold colours of what is b
 ARM_EDGE_GROW = 1  # px: an arm's cleaned mask already holds its edge (see toolkit.imaging.edge_matte)
 STRAY_REACH = 0.03  # torso sizes: how far past an arm's edge bits the silhouette missed are looked for
 STRAY_MARGIN = 3  # px painted out round them too: their soft rim and the shadow they cast
+QUILT_SOURCE_REACH = 48  # px round a piece of the torso behind the arms that its patches come from
+MIN_QUILT_SOURCES = 400  # px: with fewer such, a piece is quilted from anything round it
 SHADOW_REACH = 0.1  # torso sizes: how far below an arm lying on the clothes its shadow is looked for
 
 
@@ -154,8 +156,8 @@ def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: 
     """The body's texture with the arms painted out, and the body mask grown under the arms.
 
     Where an arm lies over the torso or the legs, what is behind it is unseen: it is filled
-    from the surrounding body so that a raised arm reveals clothing rather than the wall
-    behind.  The whole of both arms, a margin around them and a wider one around the hands
+    from what surrounds it, never from the arms, so that a raised arm reveals clothing rather
+    than the wall behind or a ghost of itself.  The whole of both arms, a margin around them and a wider one around the hands
     are painted out, so the fill never copies the arms' own pixels (a smudge of a hand) and
     no sliver of sleeve or finger stays behind.
     """
@@ -179,12 +181,22 @@ def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: 
     near_zone = cv2.dilate(zone.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2))
     hole &= near_zone
     hole &= (labels["body"] + labels["legs"] + arms) > 0
-    # what the arms uncover is seen in passing: a fill at most ~6000 px per piece (larger pieces
-    # are filled smaller and scaled up) keeps the plan quick
     # the shadow an arm cast on the clothes below it, and specks of its colour beside it, go with the arm
-    cloth = ((labels["body"] + labels["legs"]) > 0.5) & ~cv2.dilate(arms.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+    off_arms = ~cv2.dilate(arms.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+    cloth = ((labels["body"] + labels["legs"]) > 0.5) & off_arms
     hole = hole.astype(bool) | arm_traces(image, hole.astype(bool), cloth, max(2, int(SHADOW_REACH * size)))
-    texture = fill_hole(image, hole, seed=seed, options=FillOptions(max_hole_pixels=6000))
+    # each piece of the hole is quilted from what is round it but the arms (a sleeve's folds or a
+    # hand's skin copied onto the clothes would look like a piece of the arm left behind); what the
+    # arms uncover is seen in passing: a fill at most ~6000 px per piece (larger pieces are filled
+    # smaller and scaled up) keeps the plan quick
+    texture = image
+    count, pieces = cv2.connectedComponents(cv2.dilate(hole.astype(np.uint8), np.ones((15, 15), np.uint8)))
+    source_kernel = np.ones((2 * QUILT_SOURCE_REACH + 1,) * 2, np.uint8)
+    for label in range(1, count):
+        piece = hole & (pieces == label)
+        sources = off_arms & cv2.dilate(piece.astype(np.uint8), source_kernel).astype(bool)
+        texture = fill_hole(texture, piece, seed=seed + label, options=FillOptions(max_hole_pixels=6000),
+                            sources=sources if sources.sum() >= MIN_QUILT_SOURCES else None)
     # plain cloth (an apron, a plain skirt) hangs in folds down the image: they are carried across
     # the hole, which quilting would break into blotches in the shape of the arms
     texture = drape_over(texture, image, hole, cloth, 0.03 * size)

@@ -310,3 +310,30 @@ def test_arm_following_counts_what_each_way_of_detecting_misses(monkeypatch):
     following = arm_angle_error(frames, np.stack([tilted] * 3), "right")
     assert (following.missed, following.missed_first_look, following.missed_video_mode) == (1, 2, 1)
     assert following.error_deg == pytest.approx(45.0 / 2)  # upper arm exact, forearm 45 degrees, in 2 frames
+
+
+def test_what_the_arms_uncover_is_quilted_from_the_clothes_not_from_the_arms():
+    from modes.pose import torso_behind_arms
+    from toolkit.imaging.masks import convex_polygon_mask
+
+    source = standing_pose()
+    source[sk.LEFT_ELBOW], source[sk.LEFT_WRIST] = (252, 215), (196, 252)  # the left forearm across the belly
+    source[[17, 19, 21]] = (188, 258)
+    rng = np.random.default_rng(3)
+    image = np.full((500, 400, 3), 236, np.uint8)
+    cloth = convex_polygon_mask((500, 400), sk.torso_quad(source)).astype(bool)
+    image[cloth] = rng.integers(90, 150, (int(cloth.sum()), 1)).astype(np.uint8)  # grey woven cloth
+    arm = np.zeros((500, 400), np.uint8)
+    for a, b in ((sk.LEFT_SHOULDER, sk.LEFT_ELBOW), (sk.LEFT_ELBOW, sk.LEFT_WRIST)):
+        cv2.line(arm, tuple(int(v) for v in source[a]), tuple(int(v) for v in source[b]), 1, 22)
+    arm = arm.astype(bool)
+    sleeve = rng.integers(90, 150, (int(arm.sum()), 1)).astype(np.uint8).repeat(3, axis=1)
+    sleeve[rng.random(len(sleeve)) < 0.15] = (220, 20, 30)  # the same weave, sown with red beads
+    image[arm] = sleeve
+    labels = {"body": (cloth & ~arm).astype(np.float32), "legs": np.zeros((500, 400), np.float32),
+              "left_arm": arm.astype(np.float32), "right_arm": np.zeros((500, 400), np.float32)}
+    texture, body = torso_behind_arms(image, labels, source, seed=0)
+    uncovered = arm & cloth
+    beads = (texture[..., 0].astype(int) - texture[..., 1] > 80)
+    assert (body[uncovered] > 0.5).mean() > 0.9  # the body reaches under the arm
+    assert beads[uncovered].sum() == 0  # and what is painted there has none of the sleeve's beads
