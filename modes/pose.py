@@ -47,6 +47,11 @@ STRAY_REACH = 0.03  # torso sizes: how far past an arm's edge bits the silhouett
 STRAY_MARGIN = 3  # px painted out round them too: their soft rim and the shadow they cast
 QUILT_SOURCE_REACH = 48  # px round a piece of the torso behind the arms that its patches come from
 MIN_QUILT_SOURCES = 400  # px: with fewer such, a piece is quilted from anything round it
+BESIDE_REACH = 0.4  # torso sizes: clothes seen this near on both sides put what is painted between in front of them
+OUTLINE_REACH = 0.15  # torso sizes: how far inside the person's outline the body may lie beside its clothes
+ONE_GARMENT_STEP = 60.0  # RGB distance within which the clothes above and below a painted pixel are one garment
+ARMPIT_DEPTH = 0.25  # torso sizes: how far below the shoulder landmarks the armpits are taken to be
+ARMPIT_RAMP = 0.15  # torso sizes: below the armpits, the body's side is cut back to its clothes over this
 SHADOW_REACH = 0.1  # torso sizes: how far below an arm lying on the clothes its shadow is looked for
 
 
@@ -153,7 +158,8 @@ def above_neck(joints: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: np.ndarray,
                       seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The body's texture with the arms painted out, and the body mask grown under the arms.
+    """The body's texture with the arms painted out, the body mask grown under the arms, and
+    what the painting would have given the body beside the clothes (left to the background).
 
     Where an arm lies over the torso or the legs, what is behind it is unseen: it is filled
     from what surrounds it, never from the arms, so that a raised arm reveals clothing rather
@@ -163,11 +169,12 @@ def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: 
     """
     arms = np.maximum(labels["left_arm"], labels["right_arm"]) > 0.5
     if not arms.any():
-        return image, labels["body"]
+        return image, labels["body"], np.zeros(arms.shape, bool)
     size = float(sk.torso_size(source))
     zone = behind_arms_zone(labels, source)
     margin = max(2, int(0.02 * size))  # a rim the outline left to the body; kept narrow, as it shows at rest
-    hole = cv2.dilate(arms.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1,) * 2))
+    margin_disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1,) * 2)
+    hole = cv2.dilate(arms.astype(np.uint8), margin_disc)
     for side in ("left_arm", "right_arm"):  # fingers and their shadows reach past the hand's outline
         points = source[list(HAND_POINTS[side])]
         centre = points.mean(0)
@@ -183,7 +190,8 @@ def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: 
     hole &= (labels["body"] + labels["legs"] + arms) > 0
     # the shadow an arm cast on the clothes below it, and specks of its colour beside it, go with the arm
     off_arms = ~cv2.dilate(arms.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
-    cloth = ((labels["body"] + labels["legs"]) > 0.5) & off_arms
+    worn = (labels["body"] + labels["legs"]) > 0.5
+    cloth = worn & off_arms
     hole = hole.astype(bool) | arm_traces(image, hole.astype(bool), cloth, max(2, int(SHADOW_REACH * size)))
     # each piece of the hole is quilted from what is round it but the arms (a sleeve's folds or a
     # hand's skin copied onto the clothes would look like a piece of the arm left behind); what the
@@ -200,8 +208,56 @@ def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: 
     # plain cloth (an apron, a plain skirt) hangs in folds down the image: they are carried across
     # the hole, which quilting would break into blotches in the shape of the arms
     texture = drape_over(texture, image, hole, cloth, 0.03 * size)
-    body = np.maximum(labels["body"], (arms & zone).astype(np.float32))
-    return texture, body
+    # what the painting gives the body beyond the clothes seen on its row lay beside them, not in
+    # front of them (a hand hanging by the hip, the rim of an arm along the torso): not the body
+    # (below the armpits only, where the body's side runs down beside a hanging arm: above them
+    # the arm joins the shoulder; and there the whole margin along an arm counts, painted or not,
+    # as the outline can leave the body a strip of sleeve beside the hips)
+    armpits = max(source[sk.LEFT_SHOULDER, 1], source[sk.RIGHT_SHOULDER, 1]) + ARMPIT_DEPTH * size
+    rim = cv2.dilate(arms.astype(np.uint8), margin_disc).astype(bool) & ~arms & worn
+    # the cut comes in over ARMPIT_RAMP below them, so the body's side has no step there
+    below = np.arange(image.shape[0], dtype=np.float64) - armpits
+    slack = np.where(below < 0, np.inf, 2.0 * margin * np.clip(1.0 - below / (ARMPIT_RAMP * size), 0.0, 1.0))
+    # (and only near the person's outline: an arm lying across the middle of the body is in front of it)
+    person = (labels["body"] + labels["legs"] + labels["left_arm"] + labels["right_arm"]) > 0.5
+    near_outline = cv2.distanceTransform(person.astype(np.uint8), cv2.DIST_L2, 3) <= OUTLINE_REACH * size
+    beside = beside_the_clothes(image, cloth & ~hole & ~rim, (hole | (arms & zone) | rim) & near_outline,
+                                max(1, int(BESIDE_REACH * size)), slack)
+    body = np.where(beside, 0.0, np.maximum(labels["body"], (arms & zone).astype(np.float32))).astype(np.float32)
+    return texture, body, beside
+
+
+def beside_the_clothes(image: np.ndarray, seen: np.ndarray, candidates: np.ndarray, reach: int,
+                       slack: np.ndarray | None = None) -> np.ndarray:
+    """Boolean (H, W): the `candidates` that lie beside the clothes `seen`, not in front of them.
+
+    In front are those with clothes seen within `reach` px on both sides along their row, or
+    along their column when what is seen above and below is alike in colour (one garment: a top
+    above and trousers below leave a hand by the hip beside them).  With `slack` ((H,) px per
+    row), a candidate within that of the clothes seen on its row is never beside (inf: none on
+    that row is).
+    """
+    height, width = seen.shape
+    far = max(height, width) * 4
+
+    def nearest(axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Distances to the nearest clothes seen before and after each pixel along an axis, and their indices."""
+        index = np.broadcast_to(np.arange(seen.shape[axis]).reshape((-1, 1) if axis == 0 else (1, -1)), seen.shape)
+        before = np.maximum.accumulate(np.where(seen, index, -far), axis=axis)
+        after = np.flip(np.minimum.accumulate(np.flip(np.where(seen, index, far), axis=axis), axis=axis), axis=axis)
+        return index - before, after - index, before, after
+
+    left, right, _, _ = nearest(1)
+    up, down, above, below = nearest(0)
+    colours = cv2.GaussianBlur(image.astype(np.float32), (0, 0), 2.0)  # a weave's grain is not another garment
+    columns = np.broadcast_to(np.arange(width)[None, :], seen.shape)
+    step = np.linalg.norm(colours[np.clip(above, 0, height - 1), columns]
+                          - colours[np.clip(below, 0, height - 1), columns], axis=-1)
+    in_front = ((left <= reach) & (right <= reach)) | ((up <= reach) & (down <= reach) & (step <= ONE_GARMENT_STEP))
+    beside = candidates & ~in_front
+    if slack is not None:
+        beside &= np.minimum(left, right) > slack[:, None]
+    return beside
 
 
 def strays_by_arms(image: np.ndarray, silhouette: np.ndarray, labels: dict[str, np.ndarray],
@@ -323,8 +379,8 @@ class PoseMode:
         cover = feather + 4.0
         labels = part_labels(silhouette, source, image)
         strays = strays_by_arms(image, silhouette, labels, source)
-        body_texture, labels["body"] = torso_behind_arms(image, labels, source, options.seed)
-        labels["body"] = np.maximum(labels["body"], labels.pop("legs"))
+        body_texture, labels["body"], beside = torso_behind_arms(image, labels, source, options.seed)
+        labels["body"] = np.maximum(labels["body"], np.where(beside, 0.0, labels.pop("legs")))
         labels.pop("in_front", None)
         under_hair = {arm: labels.pop(f"{arm}_under_hair", np.zeros_like(labels[arm])) > 0.5 for arm in ARMS}
         labels["hair_over_arms"] = hair_in_front(labels["body"] > 0.5, under_hair, HAIR_OVERLAP)
@@ -357,7 +413,7 @@ class PoseMode:
         return MotionPlan(np.concatenate(tracks), np.concatenate(owners), np.stack(regions), fps,
                           extras={"target_poses": targets}, meshes=meshes, textures=textures,
                           edge_feather=feather, edge_grow=edge_grow, folds_behind=True,
-                          background_hole=wall_hole(strays, taken_off, STRAY_MARGIN))
+                          background_hole=wall_hole(strays, taken_off, STRAY_MARGIN) | beside)
 
     def export_pose(self, options: PoseOptions, output: Path) -> Path:
         """Write the poses of options.export_pose (a video) to output as our JSON."""

@@ -105,7 +105,7 @@ def test_hair_over_an_upper_arm_stays_with_the_head():
 def test_the_body_is_painted_in_behind_arms_folded_across_it_without_their_colour():
     image, silhouette, joints, truth = person(arms_across=True)
     labels = part_labels(silhouette, joints, image)
-    texture, body = torso_behind_arms(image, labels, joints, seed=0)
+    texture, body, _ = torso_behind_arms(image, labels, joints, seed=0)
     behind = (body > 0.5) & (truth["left_arm"] | truth["right_arm"]) & truth["torso"]
     assert behind.sum() > 500  # the forearms over the belly are painted in
     distance_to_arm = np.linalg.norm(texture[behind].astype(float) - np.array(ARM), axis=1)

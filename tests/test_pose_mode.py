@@ -332,8 +332,36 @@ def test_what_the_arms_uncover_is_quilted_from_the_clothes_not_from_the_arms():
     image[arm] = sleeve
     labels = {"body": (cloth & ~arm).astype(np.float32), "legs": np.zeros((500, 400), np.float32),
               "left_arm": arm.astype(np.float32), "right_arm": np.zeros((500, 400), np.float32)}
-    texture, body = torso_behind_arms(image, labels, source, seed=0)
+    texture, body, _ = torso_behind_arms(image, labels, source, seed=0)
+    forearm = np.zeros((500, 400), np.uint8)
+    cv2.line(forearm, tuple(int(v) for v in source[sk.LEFT_ELBOW]), tuple(int(v) for v in source[sk.LEFT_WRIST]), 1, 22)
     uncovered = arm & cloth
     beads = (texture[..., 0].astype(int) - texture[..., 1] > 80)
-    assert (body[uncovered] > 0.5).mean() > 0.9  # the body reaches under the arm
+    assert (body[uncovered & forearm.astype(bool)] > 0.5).mean() > 0.9  # the body reaches under the forearm
     assert beads[uncovered].sum() == 0  # and what is painted there has none of the sleeve's beads
+
+
+def test_what_is_painted_beside_the_clothes_leaves_the_body_but_what_is_in_front_stays():
+    from modes.pose import beside_the_clothes
+
+    image = np.full((120, 100, 3), 240, np.uint8)
+    image[:60, 20:80] = (250, 250, 250)  # a white top
+    image[60:, 30:70] = (40, 60, 160)  # blue trousers
+    seen = np.zeros((120, 100), bool)
+    seen[:60, 20:80] = True
+    seen[60:, 30:70] = True
+    under_forearm = np.zeros_like(seen)
+    under_forearm[20:40, 25:75] = True  # a forearm across the top hides its middle rows; the top's sides show
+    by_the_hip = np.zeros_like(seen)
+    by_the_hip[60:90, 30:36] = True  # a hanging hand hides the trousers' edge from the top down
+    candidates = under_forearm | by_the_hip
+    seen &= ~candidates
+    beside = beside_the_clothes(image, seen, candidates, reach=40)
+    assert not beside[under_forearm].any()  # in front of the top
+    assert beside[by_the_hip].all()  # beside the trousers: above is the top, below the trousers
+    white = image.copy()
+    white[60:, 30:70] = (250, 250, 250)  # white trousers under the white top read as one garment
+    assert not beside_the_clothes(white, seen, candidates, reach=40)[by_the_hip].any()
+    slack = np.where(np.arange(120) < 80, np.inf, 0.0)  # none beside above row 80 (the armpits, say)
+    beside = beside_the_clothes(image, seen, candidates, 40, slack)
+    assert not beside[60:80].any() and beside[80:90, 30:36].all()
