@@ -162,8 +162,8 @@ def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: 
     what the painting would have given the body beside the clothes (left to the background).
 
     Where an arm lies over the torso or the legs, what is behind it is unseen: it is filled
-    from what surrounds it, never from the arms, so that a raised arm reveals clothing rather
-    than the wall behind or a ghost of itself.  The whole of both arms, a margin around them and a wider one around the hands
+    from what surrounds it but the arms (as far as there is enough of it), so that a raised arm
+    reveals clothing rather than the wall behind or a ghost of itself.  The whole of both arms, a margin around them and a wider one around the hands
     are painted out, so the fill never copies the arms' own pixels (a smudge of a hand) and
     no sliver of sleeve or finger stays behind.
     """
@@ -189,12 +189,15 @@ def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: 
     hole &= near_zone
     hole &= (labels["body"] + labels["legs"] + arms) > 0
     # the shadow an arm cast on the clothes below it, and specks of its colour beside it, go with the arm
-    off_arms = ~cv2.dilate(arms.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+    # the clothes begin where the hole's margin ends (a smaller person has a narrower margin)
+    clear = min(4, margin)
+    off_arms = ~cv2.dilate(arms.astype(np.uint8), np.ones((2 * clear + 1,) * 2, np.uint8)).astype(bool)
     worn = (labels["body"] + labels["legs"]) > 0.5
     cloth = worn & off_arms
     hole = hole.astype(bool) | arm_traces(image, hole.astype(bool), cloth, max(2, int(SHADOW_REACH * size)))
-    # each piece of the hole is quilted from what is round it but the arms (a sleeve's folds or a
-    # hand's skin copied onto the clothes would look like a piece of the arm left behind); what the
+    # each piece of the hole is quilted from what is round it but the arms and the other pieces (a
+    # sleeve's folds or a hand's skin copied onto the clothes would look like a piece of the arm
+    # left behind; with too little round a piece, from anything round it); what the
     # arms uncover is seen in passing: a fill at most ~6000 px per piece (larger pieces are filled
     # smaller and scaled up) keeps the plan quick
     texture = image
@@ -202,7 +205,7 @@ def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: 
     source_kernel = np.ones((2 * QUILT_SOURCE_REACH + 1,) * 2, np.uint8)
     for label in range(1, count):
         piece = hole & (pieces == label)
-        sources = off_arms & cv2.dilate(piece.astype(np.uint8), source_kernel).astype(bool)
+        sources = off_arms & ~hole & cv2.dilate(piece.astype(np.uint8), source_kernel).astype(bool)
         texture = fill_hole(texture, piece, seed=seed + label, options=FillOptions(max_hole_pixels=6000),
                             sources=sources if sources.sum() >= MIN_QUILT_SOURCES else None)
     # plain cloth (an apron, a plain skirt) hangs in folds down the image: they are carried across

@@ -1,3 +1,4 @@
+import cv2
 import numpy as np
 
 from toolkit.imaging.drape import arm_traces, drape_fill, drape_over, plainness
@@ -22,7 +23,7 @@ def test_the_folds_are_carried_down_across_a_wide_hole():
     hole = band_hole(cloth.shape[:2], slice(40, 80), slice(20, 140))
     painted = cloth.copy()
     painted[hole] = (90, 60, 40)  # an arm lay there
-    values, given = drape_fill(painted, hole, np.ones(hole.shape, bool), smooth=0.5)
+    values, given = drape_fill(painted, hole, np.ones(hole.shape, bool))
     assert given[hole].all() and not given[~hole].any()
     # inside, away from the ends of the band (where the row average reaches past it), each column is its fold
     inner = hole.copy()
@@ -90,7 +91,7 @@ def test_the_arms_shadow_below_it_and_a_ring_beside_it_go_but_another_garment_st
     hole = band_hole(image.shape[:2], slice(50, 80), slice(30, 170))
     image[80:92, 40:160] = (150, 148, 144)  # the arm's shadow on the white apron below it
     image[38:50, 40:160] = (150, 148, 144)  # as dark, but above the arm: a fold of the cloth
-    image[80:86, 20:26] = (90, 40, 40)  # a ring beside the hand, outside its outline (off to the side)
+    image[80:86, 24:30] = (90, 40, 40)  # a ring on a finger, just outside the hand's outline
     image[80:86, 165:172] = (200, 60, 60)  # a red speck at the hole's edge
     image[120:, :] = (120, 20, 30)  # the skirt below the apron
     image[80:120, 0:12] = (120, 20, 30)  # joined to the skirt
@@ -100,6 +101,47 @@ def test_the_arms_shadow_below_it_and_a_ring_beside_it_go_but_another_garment_st
     traces = arm_traces(image, hole, cloth, reach=24)
     assert traces[80:92, 40:160].all()  # the shadow
     assert not traces[38:50, 40:160].any()  # not the fold above
-    assert traces[80:86, 165:172].all()  # the speck touching the hole's rim
+    assert traces[80:86, 165:172].all() and traces[80:86, 24:30].all()  # the speck and the ring at the hole's rim
     assert not traces[120:].any() and not traces[60:64, 170:200].any()  # the garments that reach on
     assert not (traces & hole).any()
+
+
+def test_a_foreign_end_above_is_left_out_too():
+    image = np.full((120, 160, 3), 230, np.uint8)
+    hole = band_hole(image.shape[:2], slice(40, 80), slice(20, 140))
+    image[20:40, 60:100] = (40, 60, 160)  # a blue bow above the middle of the hole
+    values, given = drape_fill(image, hole, np.ones(hole.shape, bool))
+    assert given[40:80, 75:85].all() and np.abs(values[40:80, 75:85] - 230).max() < 2.0
+
+
+def test_a_stretch_of_the_hole_that_runs_down_the_cloth_is_not_draped():
+    image = folds(200, 200)
+    hole = band_hole(image.shape[:2], slice(120, 150), slice(20, 180))  # a forearm across the body...
+    hole[20:150, 20:40] = True  # ...hanging from an upper arm down the cloth: one part, wider than tall
+    _, given = drape_fill(image, hole, np.ones(hole.shape, bool))
+    assert given[125:145, 60:170].all()
+    assert not given[30:110, 22:38].any()
+
+
+def test_drape_over_leaves_what_it_does_not_give_as_filled():
+    image = np.full((100, 160, 3), 230, np.uint8)
+    hole = band_hole(image.shape[:2], slice(40, 70), slice(20, 140))
+    hole[40:100, 120:140] = True  # a stretch running off the bottom edge: no end below, none given there
+    hole[90:100, 20:140] = True
+    filled = image.copy()
+    filled[hole] = 200
+    out = drape_over(filled, image, hole, ~hole, 6.0)
+    values, given = drape_fill(image, hole, ~hole)
+    far = hole & (cv2.distanceTransform((~given).astype(np.uint8), cv2.DIST_L2, 3) > 5)
+    assert far.any() and np.array_equal(out[far], filled[far])
+
+
+def test_an_off_tint_band_below_the_arm_is_no_shadow_and_black_cloth_shows_none():
+    image = np.full((160, 200, 3), 230, np.uint8)
+    hole = band_hole(image.shape[:2], slice(50, 80), slice(30, 170))
+    image[80:130, 40:160] = (120, 40, 40)  # a dark red skirt below the arm, reaching on
+    traces = arm_traces(image, hole, np.ones(hole.shape, bool), reach=24)
+    assert not traces[80:130, 40:160].any()
+    rng = np.random.default_rng(2)
+    black = (10 + rng.normal(0, 2, (160, 200, 3))).clip(0, 255).astype(np.uint8)  # black jersey, a little noise
+    assert not arm_traces(black, hole, np.ones(hole.shape, bool), reach=24).any()

@@ -284,32 +284,39 @@ def test_a_driving_file_is_read_once_while_it_is_unchanged(tmp_path, monkeypatch
 
 
 def test_arm_following_counts_what_each_way_of_detecting_misses(monkeypatch):
-    import contextlib
-
     import toolkit.perception.body as body_module
     from toolkit.perception.body import BodyPose
 
     pose = np.zeros((33, 2), np.float32)
     pose[[12, 14, 16]] = [[50.0, 50.0], [50.0, 80.0], [50.0, 110.0]]  # the right arm hanging straight down
     found = BodyPose(pose, np.ones(33, np.float32))
-    looks = iter([(None, found), (found, found), (None, None)])  # the first look misses frames 0 and 2
+    # frame 3 is missed by every look; the first look also misses frames 0 and 2
+    looks = iter([(None, found), (found, found), (None, found), (None, None)])
 
-    class Tracker:
+    class Tracker:  # video mode: misses frames 1, 2 and 3; must see the frames in order, then be closed
         def __init__(self):
-            self.seen = 0
+            self.order, self.closed = [], False
 
         def track(self, frame):
-            self.seen += 1
-            return None if self.seen == 3 else found
+            self.order.append(int(frame[0, 0, 0]))
+            return found if frame[0, 0, 0] == 0 else None
 
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.closed = True
+
+    tracker = Tracker()
     monkeypatch.setattr(body_module, "detect_each", lambda frames: (next(looks) for _ in frames))
-    monkeypatch.setattr(body_module, "BodyTracker", lambda: contextlib.nullcontext(Tracker()))
+    monkeypatch.setattr(body_module, "BodyTracker", lambda: tracker)
     tilted = pose.astype(np.float64).copy()
     tilted[16] = [80.0, 110.0]  # the target's forearm 45 degrees out
-    frames = [np.zeros((4, 4, 3), np.uint8)] * 3
-    following = arm_angle_error(frames, np.stack([tilted] * 3), "right")
-    assert (following.missed, following.missed_first_look, following.missed_video_mode) == (1, 2, 1)
-    assert following.error_deg == pytest.approx(45.0 / 2)  # upper arm exact, forearm 45 degrees, in 2 frames
+    frames = iter([np.full((4, 4, 3), i, np.uint8) for i in range(4)])  # a one-pass iterator will do
+    following = arm_angle_error(frames, np.stack([tilted] * 4), "right")
+    assert (following.missed, following.missed_first_look, following.missed_video_mode) == (1, 3, 3)
+    assert following.error_deg == pytest.approx(45.0 / 2)  # upper arm exact, forearm 45 degrees, in 3 frames
+    assert tracker.order == [0, 1, 2, 3] and tracker.closed
 
 
 def test_what_the_arms_uncover_is_quilted_from_the_clothes_not_from_the_arms():

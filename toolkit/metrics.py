@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import cv2
 import numpy as np
@@ -90,13 +90,14 @@ class ArmFollowing:
     missed_video_mode: int  # ... where MediaPipe in video mode (tracking from frame to frame) does not
 
 
-def arm_angle_error(frames: list[np.ndarray], targets: np.ndarray, side: str) -> ArmFollowing:
+def arm_angle_error(frames: Iterable[np.ndarray], targets: np.ndarray, side: str) -> ArmFollowing:
     """The angle error of one arm against the targets, measured with the toolkit's detector
     (which looks again in a grey frame where MediaPipe's first look finds no one), and the frames
     in which that detector, MediaPipe's first look alone, and MediaPipe run on the clip as a
     video do not see the arm (all three of shoulder, elbow and wrist at visibility 0.5)."""
     from toolkit.perception.body import BodyTracker, detect_each
 
+    frames = list(frames)  # looked at twice
     errors, missed, missed_first_look, missed_video_mode = [], 0, 0, 0
     shoulder, elbow, wrist = sk.CHAINS[f"{side}_arm"]
 

@@ -13,10 +13,12 @@ import cv2
 import numpy as np
 
 from toolkit.imaging.masked_mean import masked_gaussian
-from toolkit.imaging.masks import bounding_box, keep_touching
+from toolkit.imaging.masks import keep_touching
 
 SHADOW_DARKER = 0.85  # cloth beside a hole at most this bright against the lit cloth round it is in a shadow
 PENUMBRA = 3  # px: a shadow's soft edge, taken with it
+LONG_RUN = 1.5  # a run over this many times its part's median run length is not draped
+DARKEST_LIT = 40.0  # grey level below which cloth is too dark to show an arm's shadow or tint
 PLAIN_DETAIL = 8.0  # mean grey-level detail (|pixel - its 2 px blur|) of cloth that is plain
 BUSY_DETAIL = 14.0  # ... and of cloth that is patterned enough to be quilted instead
 
@@ -25,16 +27,18 @@ def drape_fill(image: np.ndarray, hole: np.ndarray, known: np.ndarray, skip: int
                max_tint: float = 0.12, ring: int = 12, smooth: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
     """((H, W, 3) float32 colours, (H, W) bool where given) for the hole, column by column.
 
-    Each vertical run of hole pixels takes the mean colour of `span` known pixels beginning
-    `skip` px above it and of those beginning `skip` px below it (past the rim a hole's border
-    leaves), blended linearly along the run; the ends are averaged with those of the columns
-    within about `smooth` px.  When the two ends' chromaticities (r, g, b over
-    their sum: a shadow only darkens) differ by more than `max_tint`, one end is another
-    garment or a hand's tint: only the end nearer the median tint of the known pixels within
-    `ring` px of its part of the hole is used, and the run continues its colour, as it does when
-    only one end is known cloth.  A run is not given when no end is known (or the pixels
-    between the run and an end are not all known), or when its part of the hole is taller than
-    it is wide: it runs down the cloth, as beside a hanging arm, rather than across it.
+    Each vertical run of hole pixels takes the mean colour of `span` known pixels above it, the
+    first of them `skip` + 1 px above the run (past the rim a hole's border leaves), and of as
+    many below it, blended linearly along the run; the ends are averaged with those of the
+    columns within about `smooth` px.  When the two ends' chromaticities (r, g, b over their
+    sum: a shadow only darkens) differ by more than `max_tint`, one end is another garment or a
+    hand's tint: only the end nearer the median tint of the known pixels within `ring` px of its
+    part of the hole is used, and the run continues its colour, as it does when only one end is
+    known cloth.  A run is not given when no end is known (or the pixels between the run and an
+    end are not all known), when its part of the hole is taller than it is wide (it runs down
+    the cloth, as beside a hanging arm, rather than across it), or when it is over LONG_RUN
+    times as long as its part's median run (a stretch of the part that runs down the cloth, as
+    an upper arm hanging from a forearm across the body).
     """
     hole = np.asarray(hole, bool)
     known = np.asarray(known, bool) & ~hole
@@ -44,22 +48,37 @@ def drape_fill(image: np.ndarray, hole: np.ndarray, known: np.ndarray, skip: int
     if not wide:
         return values, given
     # the work is done in a window round those parts, reaching as far as the ends, ring and averaging do
-    box = bounding_box(np.isin(parts, wide), skip + span + ring + int(np.ceil(3 * smooth)) + 2)
-    window = (slice(box[1], box[3]), slice(box[0], box[2]))
+    corners = np.array(list(wide.values()))
+    window = grown_box((corners[:, 0].min(), corners[:, 1].min(), corners[:, 2].max(), corners[:, 3].max()),
+                       skip + span + ring + int(np.ceil(3 * smooth)) + 2, hole.shape)
+    offset = (window[1].start, window[0].start)
+    boxes = {label: (x0 - offset[0], y0 - offset[1], x1 - offset[0], y1 - offset[1]) for label, (x0, y0, x1, y1) in wide.items()}
     values[window], given[window] = _drape_window(np.asarray(image, np.float32)[window], hole[window], known[window],
-                                                  parts[window], wide, skip, span, max_tint, ring, smooth)
+                                                  parts[window], boxes, skip, span, max_tint, ring, smooth)
     return values, given
 
 
-def wide_parts(hole: np.ndarray) -> tuple[np.ndarray, list[int]]:
-    """(the 8-connected parts of a hole labelled, the labels of those at least as wide as tall)."""
+def wide_parts(hole: np.ndarray) -> tuple[np.ndarray, dict[int, tuple[int, int, int, int]]]:
+    """(the 8-connected parts of a hole labelled, the (x0, y0, x1, y1) box of each part at least as
+    wide as tall, by its label)."""
     count, parts, stats, _ = cv2.connectedComponentsWithStats(hole.astype(np.uint8), connectivity=8)
-    return parts, [label for label in range(1, count)
-                   if stats[label, cv2.CC_STAT_WIDTH] >= stats[label, cv2.CC_STAT_HEIGHT]]
+    boxes = {}
+    for label in range(1, count):
+        x, y, w, h = (int(v) for v in stats[label, :4])
+        if w >= h:
+            boxes[label] = (x, y, x + w, y + h)
+    return parts, boxes
 
 
-def _drape_window(colours: np.ndarray, hole: np.ndarray, known: np.ndarray, parts: np.ndarray, wide: list[int],
-                  skip: int, span: int, max_tint: float, ring: int, smooth: float) -> tuple[np.ndarray, np.ndarray]:
+def grown_box(box: tuple[int, int, int, int], margin: int, shape: tuple[int, ...]) -> tuple[slice, slice]:
+    """The (rows, columns) slices of a box grown by margin px, clipped to an image of `shape`."""
+    x0, y0, x1, y1 = box
+    return slice(max(0, y0 - margin), min(shape[0], y1 + margin)), slice(max(0, x0 - margin), min(shape[1], x1 + margin))
+
+
+def _drape_window(colours: np.ndarray, hole: np.ndarray, known: np.ndarray, parts: np.ndarray,
+                  wide: dict[int, tuple[int, int, int, int]], skip: int, span: int, max_tint: float, ring: int,
+                  smooth: float) -> tuple[np.ndarray, np.ndarray]:
     """drape_fill's work in a window that holds its wide parts whole."""
     height, width = hole.shape
     rows = np.broadcast_to(np.arange(height)[:, None], (height, width))
@@ -69,12 +88,16 @@ def _drape_window(colours: np.ndarray, hole: np.ndarray, known: np.ndarray, part
     tints = chromaticity(colours)
     # each part of the hole that is wider than tall, with the cloth's usual tint round it
     reference = np.full((height, width, 3), np.nan, np.float32)
+    run = below - above - 1
+    longest = np.zeros((height, width), np.float64)  # the longest run each part drapes
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * ring + 1,) * 2)
-    for label in wide:
-        part = parts == label
-        around = cv2.dilate(part.astype(np.uint8), kernel).astype(bool) & known
+    for label, box in wide.items():
+        near = grown_box(box, ring + 1, hole.shape)  # each part in its own box
+        part = parts[near] == label
+        around = cv2.dilate(part.astype(np.uint8), kernel).astype(bool) & known[near]
         if around.any():
-            reference[part] = np.median(tints[around], axis=0)
+            reference[near][part] = np.median(tints[near][around], axis=0)
+            longest[near][part] = LONG_RUN * np.median(run[near][part])
 
     def end(start: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
         total = np.zeros(colours.shape, np.float32)
@@ -86,7 +109,7 @@ def _drape_window(colours: np.ndarray, hole: np.ndarray, known: np.ndarray, part
             ok &= inside & known[row, cols]
             if k >= skip:
                 total += colours[row, cols]
-        return total / span, ok & ~np.isnan(reference[..., 0])
+        return total / span, ok & ~np.isnan(reference[..., 0]) & (run <= longest)
 
     top, top_ok = end(above, -1)
     bottom, bottom_ok = end(below, 1)
@@ -143,8 +166,9 @@ def drape_over(filled: np.ndarray, image: np.ndarray, hole: np.ndarray, known: n
     if not given.any():
         return filled
     weight = given * plainness(image, known, detail_sigma)
-    weight = cv2.GaussianBlur(weight.astype(np.float32), (0, 0), 2.0) * hole
-    values, _ = masked_gaussian(values, given, 1.0)  # softens the step between neighbouring columns
+    values, near = masked_gaussian(values, given, 1.0)  # softens the step between neighbouring columns
+    # faded in at the edge of what is given, but never past where the softened values reach
+    weight = cv2.GaussianBlur(weight.astype(np.float32), (0, 0), 2.0) * hole * (near > 1e-3)
     mixed = weight[..., None] * values + (1.0 - weight[..., None]) * filled.astype(np.float32)
     out = filled.copy()
     out[hole] = np.clip(np.round(mixed[hole]), 0, 255).astype(np.uint8)
@@ -181,20 +205,23 @@ def arm_traces(image: np.ndarray, hole: np.ndarray, cloth: np.ndarray, reach: in
     penumbra_kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * PENUMBRA + 1,) * 2)
     speck_kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * (reach // 2) + 1,) * 2)
     touch_kernel = np.ones((3, 3), np.uint8)
-    for label in wide:
+    for label, box in wide.items():
         # a window round the part, as far as its shadow, the specks' band and the ring reach
-        x0, y0, x1, y1 = bounding_box(parts == label, reach + PENUMBRA + reach // 2 + ring + 3)
-        part = (parts[y0:y1, x0:x1] == label).astype(np.uint8)
-        near_cloth, grey_near, tints_near = cloth[y0:y1, x0:x1], grey[y0:y1, x0:x1], tints[y0:y1, x0:x1]
+        near = grown_box(box, reach + PENUMBRA + reach // 2 + ring + 3, hole.shape)
+        part = (parts[near] == label).astype(np.uint8)
+        near_cloth, grey_near, tints_near = cloth[near], grey[near], tints[near]
         around = cv2.dilate(part, ring_kernel).astype(bool) & near_cloth
         if not around.any():
             continue
         lit = float(np.percentile(grey_near[around], 75))
+        if lit < DARKEST_LIT:  # black cloth shows no shadow, and its tint is noise
+            continue
         tint = np.median(tints_near[around & (grey_near >= SHADOW_DARKER * lit)], axis=0)
-        off_tint = np.linalg.norm(tints_near - tint, axis=-1) > max_tint
-        rows = np.broadcast_to(np.arange(y1 - y0)[:, None], part.shape)
+        # a tint is only read where there is light enough to carry one
+        off_tint = (np.linalg.norm(tints_near - tint, axis=-1) > max_tint) & (grey_near >= DARKEST_LIT / 2)
+        rows = np.broadcast_to(np.arange(part.shape[0])[:, None], part.shape)
         last_above = np.maximum.accumulate(np.where(part > 0, rows, -reach - 1), axis=0)
-        dark = (rows - last_above <= reach) & near_cloth & (grey_near <= SHADOW_DARKER * lit) & ~off_tint
+        dark = (rows - last_above <= reach) & near_cloth & (grey_near < SHADOW_DARKER * lit) & ~off_tint
         shadow = keep_touching(dark, cv2.dilate(part, touch_kernel))
         shadow = cv2.dilate(shadow.astype(np.uint8), penumbra_kernel).astype(bool) & near_cloth
         left = (part > 0) | shadow
@@ -202,5 +229,5 @@ def arm_traces(image: np.ndarray, hole: np.ndarray, cloth: np.ndarray, reach: in
         candidates = near_cloth & ~shadow & off_tint
         pieces = cv2.connectedComponents(candidates.astype(np.uint8), connectivity=8)[1]
         within = candidates & ~np.isin(pieces, np.unique(pieces[~band]))
-        traces[y0:y1, x0:x1] |= shadow | keep_touching(within, cv2.dilate(left.astype(np.uint8), touch_kernel))
+        traces[near] |= shadow | keep_touching(within, cv2.dilate(left.astype(np.uint8), touch_kernel))
     return traces
