@@ -14,7 +14,7 @@ from toolkit.errors import InputError
 from toolkit.imaging.drape import arm_traces, drape_over
 from toolkit.imaging.edge_matte import clean_edge
 from toolkit.imaging.fill import FillOptions, fill_hole
-from toolkit.imaging.masks import bounding_box, convex_polygon_mask
+from toolkit.imaging.masks import bounding_box, convex_polygon_mask, nearest_along
 from toolkit.imaging.masked_mean import masked_gaussian
 from toolkit.motion import skeleton as sk
 from toolkit.motion.plan import MotionPlan
@@ -241,17 +241,17 @@ def beside_the_clothes(image: np.ndarray, seen: np.ndarray, candidates: np.ndarr
     that row is).
     """
     height, width = seen.shape
-    far = max(height, width) * 4
 
-    def nearest(axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Distances to the nearest clothes seen before and after each pixel along an axis, and their indices."""
-        index = np.broadcast_to(np.arange(seen.shape[axis]).reshape((-1, 1) if axis == 0 else (1, -1)), seen.shape)
-        before = np.maximum.accumulate(np.where(seen, index, -far), axis=axis)
-        after = np.flip(np.minimum.accumulate(np.flip(np.where(seen, index, far), axis=axis), axis=axis), axis=axis)
-        return index - before, after - index, before, after
+    def gaps(axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Distances to the nearest clothes seen before and after each pixel along an axis (inf:
+        none), and their indices."""
+        before, after = nearest_along(seen, axis)
+        index = np.arange(seen.shape[axis]).reshape((-1, 1) if axis == 0 else (1, -1))
+        return (np.where(before >= 0, index - before, np.inf), np.where(after < seen.shape[axis], after - index, np.inf),
+                before, after)
 
-    left, right, _, _ = nearest(1)
-    up, down, above, below = nearest(0)
+    left, right, _, _ = gaps(1)
+    up, down, above, below = gaps(0)
     colours = cv2.GaussianBlur(image.astype(np.float32), (0, 0), 2.0)  # a weave's grain is not another garment
     columns = np.broadcast_to(np.arange(width)[None, :], seen.shape)
     step = np.linalg.norm(colours[np.clip(above, 0, height - 1), columns]

@@ -145,3 +145,15 @@ def test_an_off_tint_band_below_the_arm_is_no_shadow_and_black_cloth_shows_none(
     rng = np.random.default_rng(2)
     black = (10 + rng.normal(0, 2, (160, 200, 3))).clip(0, 255).astype(np.uint8)  # black jersey, a little noise
     assert not arm_traces(black, hole, np.ones(hole.shape, bool), reach=24).any()
+
+
+def test_nearest_along_finds_the_nearest_set_pixel_each_way_or_says_there_is_none():
+    from toolkit.imaging.masks import nearest_along
+
+    mask = np.zeros((5, 7), bool)
+    mask[1, 2] = mask[1, 5] = mask[3, 0] = True
+    before, after = nearest_along(mask, 1)
+    assert before[1].tolist() == [-1, -1, 2, 2, 2, 5, 5] and after[1].tolist() == [2, 2, 2, 5, 5, 5, 7]
+    assert before[0].tolist() == [-1] * 7 and after[0].tolist() == [7] * 7
+    up, down = nearest_along(mask, 0)
+    assert up[:, 0].tolist() == [-1, -1, -1, 3, 3] and down[:, 0].tolist() == [3, 3, 3, 3, 5]

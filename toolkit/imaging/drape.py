@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from toolkit.imaging.masked_mean import masked_gaussian
-from toolkit.imaging.masks import keep_touching
+from toolkit.imaging.masks import keep_touching, nearest_along
 
 SHADOW_DARKER = 0.85  # cloth beside a hole at most this bright against the lit cloth round it is in a shadow
 PENUMBRA = 3  # px: a shadow's soft edge, taken with it
@@ -83,8 +83,7 @@ def _drape_window(colours: np.ndarray, hole: np.ndarray, known: np.ndarray, part
     height, width = hole.shape
     rows = np.broadcast_to(np.arange(height)[:, None], (height, width))
     cols = np.broadcast_to(np.arange(width)[None, :], (height, width))
-    above = np.maximum.accumulate(np.where(~hole, rows, -1), axis=0)  # nearest row above that is not hole
-    below = np.flipud(np.minimum.accumulate(np.flipud(np.where(~hole, rows, height)), axis=0))
+    above, below = nearest_along(~hole, 0)  # the nearest rows above and below that are not hole
     tints = chromaticity(colours)
     # each part of the hole that is wider than tall, with the cloth's usual tint round it
     reference = np.full((height, width, 3), np.nan, np.float32)

@@ -30,6 +30,18 @@ def keep_touching(mask: np.ndarray, seeds: np.ndarray) -> np.ndarray:
     return np.isin(components, touched[touched != 0])
 
 
+def nearest_along(mask: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """For every pixel, the index along `axis` (0: its column, 1: its row) of the nearest True
+    pixel of `mask` at or before it (-1 where there is none), and at or after it (the axis's
+    length where there is none)."""
+    mask = np.asarray(mask, bool)
+    length = mask.shape[axis]
+    index = np.broadcast_to(np.arange(length).reshape((-1, 1) if axis == 0 else (1, -1)), mask.shape)
+    before = np.maximum.accumulate(np.where(mask, index, -1), axis=axis)
+    after = np.flip(np.minimum.accumulate(np.flip(np.where(mask, index, length), axis=axis), axis=axis), axis=axis)
+    return before, after
+
+
 def convex_polygon_mask(shape: tuple[int, int], corners: np.ndarray) -> np.ndarray:
     """Boolean (H, W): inside a convex polygon (K, 2), its corners rounded to whole pixels."""
     mask = np.zeros(shape, np.uint8)
