@@ -49,6 +49,7 @@ QUILT_SOURCE_REACH = 48  # px round a piece of the torso behind the arms that it
 MIN_QUILT_SOURCES = 400  # px: with fewer such, a piece is quilted from anything round it
 BESIDE_REACH = 0.4  # torso sizes: clothes seen this near on both sides put what is painted between in front of them
 OUTLINE_REACH = 0.15  # torso sizes: how far inside the person's outline the body may lie beside its clothes
+OUTLINE_ROWS = 0.15  # torso sizes: the rows round a painted pixel whose clothes show how wide the body is there
 ONE_GARMENT_STEP = 60.0  # RGB distance within which the clothes above and below a painted pixel are one garment
 ARMPIT_DEPTH = 0.25  # torso sizes: how far below the shoulder landmarks the armpits are taken to be
 ARMPIT_RAMP = 0.15  # torso sizes: below the armpits, the body's side is cut back to its clothes over this
@@ -157,7 +158,7 @@ def above_neck(joints: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 
 def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: np.ndarray,
-                      seed: int) -> tuple[np.ndarray, np.ndarray]:
+                      seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The body's texture with the arms painted out, the body mask grown under the arms, and
     what the painting would have given the body beside the clothes (left to the background).
 
@@ -220,23 +221,24 @@ def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: 
     rim = cv2.dilate(arms.astype(np.uint8), margin_disc).astype(bool) & ~arms & worn
     # the cut comes in over ARMPIT_RAMP below them, so the body's side has no step there
     below = np.arange(image.shape[0], dtype=np.float64) - armpits
-    slack = np.where(below < 0, np.inf, 2.0 * margin * np.clip(1.0 - below / (ARMPIT_RAMP * size), 0.0, 1.0))
+    slack = np.where(below < 0, np.inf, ARMPIT_RAMP * size * np.clip(1.0 - below / (ARMPIT_RAMP * size), 0.0, 1.0))
     # (and only near the person's outline: an arm lying across the middle of the body is in front of it)
     person = (labels["body"] + labels["legs"] + labels["left_arm"] + labels["right_arm"]) > 0.5
     near_outline = cv2.distanceTransform(person.astype(np.uint8), cv2.DIST_L2, 3) <= OUTLINE_REACH * size
     beside = beside_the_clothes(image, cloth & ~hole & ~rim, (hole | (arms & zone) | rim) & near_outline,
-                                max(1, int(BESIDE_REACH * size)), slack)
+                                max(1, int(BESIDE_REACH * size)), slack, max(1, int(OUTLINE_ROWS * size)))
     body = np.where(beside, 0.0, np.maximum(labels["body"], (arms & zone).astype(np.float32))).astype(np.float32)
     return texture, body, beside
 
 
 def beside_the_clothes(image: np.ndarray, seen: np.ndarray, candidates: np.ndarray, reach: int,
-                       slack: np.ndarray | None = None) -> np.ndarray:
+                       slack: np.ndarray | None = None, rows_round: int = 0) -> np.ndarray:
     """Boolean (H, W): the `candidates` that lie beside the clothes `seen`, not in front of them.
 
     In front are those with clothes seen within `reach` px on both sides along their row, or
     along their column when what is seen above and below is alike in colour (one garment: a top
-    above and trousers below leave a hand by the hip beside them).  With `slack` ((H,) px per
+    above and trousers below leave a hand by the hip beside them), and those between the
+    leftmost and rightmost clothes seen on the rows within `rows_round` of theirs.  With `slack` ((H,) px per
     row), a candidate within that of the clothes seen on its row is never beside (inf: none on
     that row is).
     """
@@ -257,6 +259,15 @@ def beside_the_clothes(image: np.ndarray, seen: np.ndarray, candidates: np.ndarr
     step = np.linalg.norm(colours[np.clip(above, 0, height - 1), columns]
                           - colours[np.clip(below, 0, height - 1), columns], axis=-1)
     in_front = ((left <= reach) & (right <= reach)) | ((up <= reach) & (down <= reach) & (step <= ONE_GARMENT_STEP))
+    # and never inside the clothes' outline as the rows round it show it: an arm across the waist
+    # hides the whole row, but the rows above and below it show how wide the body is there
+    window = np.ones((2 * rows_round + 1, 1), np.uint8)
+    columns_seen = np.where(seen, np.arange(width)[None, :], width).min(axis=1).astype(np.float32)
+    first = cv2.erode(columns_seen[:, None], window, borderType=cv2.BORDER_REPLICATE)
+    columns_seen = np.where(seen, np.arange(width)[None, :], -1).max(axis=1).astype(np.float32)
+    last = cv2.dilate(columns_seen[:, None], window, borderType=cv2.BORDER_REPLICATE)
+    x = np.arange(width)[None, :]
+    in_front |= (x >= first) & (x <= last)
     beside = candidates & ~in_front
     if slack is not None:
         beside &= np.minimum(left, right) > slack[:, None]

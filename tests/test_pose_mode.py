@@ -372,3 +372,31 @@ def test_what_is_painted_beside_the_clothes_leaves_the_body_but_what_is_in_front
     slack = np.where(np.arange(120) < 80, np.inf, 0.0)  # none beside above row 80 (the armpits, say)
     beside = beside_the_clothes(image, seen, candidates, 40, slack)
     assert not beside[60:80].any() and beside[80:90, 30:36].all()
+
+
+def test_a_forearm_across_the_waist_leaves_the_body_whole_between_a_white_top_and_blue_trousers():
+    from modes.pose import torso_behind_arms
+    from toolkit.imaging.masks import convex_polygon_mask
+
+    source = standing_pose()
+    source[sk.LEFT_ELBOW], source[sk.LEFT_WRIST] = (262, 262), (150, 270)  # the left forearm across the waist
+    source[[17, 19, 21]] = (140, 272)
+    torso = convex_polygon_mask((500, 400), np.array([[150, 140], [250, 140], [245, 300], [155, 300]]))
+    legs = np.zeros((500, 400), bool)
+    legs[300:460, 160:240] = True
+    image = np.full((500, 400, 3), 236, np.uint8)
+    image[torso] = (250, 250, 248)  # a white top
+    image[legs | (torso & (np.arange(500)[:, None] >= 268))] = (40, 60, 160)  # blue trousers from the waist
+    arm = np.zeros((500, 400), np.uint8)
+    for a, b in ((sk.LEFT_SHOULDER, sk.LEFT_ELBOW), (sk.LEFT_ELBOW, sk.LEFT_WRIST)):
+        cv2.line(arm, tuple(int(v) for v in source[a]), tuple(int(v) for v in source[b]), 1, 24)
+    arm = arm.astype(bool)
+    image[arm] = (200, 150, 120)
+    labels = {"body": (torso & ~arm).astype(np.float32), "legs": (legs & ~arm).astype(np.float32),
+              "left_arm": arm.astype(np.float32), "right_arm": np.zeros((500, 400), np.float32)}
+    _, body, beside = torso_behind_arms(image, labels, source, seed=0)
+    waist = np.zeros((500, 400), bool)
+    waist[250:290, 160:240] = True
+    middle = np.zeros((500, 400), bool)
+    middle[250:290, 180:220] = True  # within the hips' landmarks, where the painted body reaches
+    assert not beside[waist].any() and (body[middle & torso] > 0.5).all()

@@ -96,7 +96,8 @@ def _drape_window(colours: np.ndarray, hole: np.ndarray, known: np.ndarray, part
         around = cv2.dilate(part.astype(np.uint8), kernel).astype(bool) & known[near]
         if around.any():
             reference[near][part] = np.median(tints[near][around], axis=0)
-            longest[near][part] = LONG_RUN * np.median(run[near][part])
+            starts = part & (rows[near] == above[near] + 1)  # one pixel per run: its top
+            longest[near][part] = LONG_RUN * np.median(run[near][starts])
 
     def end(start: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
         total = np.zeros(colours.shape, np.float32)
