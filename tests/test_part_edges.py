@@ -391,3 +391,19 @@ def test_no_wall_is_taken_beside_an_arm_when_the_clothes_show_the_walls_colour()
         image[row:row + 6, 110:220] = WALL  # a top with white stripes, beside a white wall
     walls = wall_beside_arms(image, inside, arm, scale=150.0)
     assert not walls.any()
+
+
+def test_a_knob_of_an_upper_arm_bulging_into_the_chest_goes_to_the_chest_but_not_elsewhere():
+    from toolkit.motion.part_split import without_knobs
+
+    arm = np.zeros((120, 80), np.uint8)
+    arm[10:110, 10:40] = 1  # an upper arm 30 px wide
+    cv2.circle(arm, (47, 40), 6, 1, -1)  # a knob on its inner side, by a neck
+    arm[38:43, 38:42] = 1
+    arm[80:84, 40:52] = 1  # a thin strip lower down
+    where = np.zeros((120, 80), bool)
+    where[:70] = True  # inside the torso, by the upper arm
+    out = without_knobs(arm.astype(bool), where, radius=8)
+    assert not out[34:47, 42:54].any()  # the knob is gone
+    assert out[80:84, 40:52].all()  # the strip outside `where` stays
+    assert out[10:110, 18:32].all()  # the arm itself stays whole

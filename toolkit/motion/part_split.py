@@ -86,6 +86,7 @@ def distance_labels(silhouette: np.ndarray, joints: np.ndarray, step: int = 2) -
 
 ARMS = ("left_arm", "right_arm")
 PALETTE_SIZE = 20  # colour clusters the person is split into before outlining the arms
+KNOB_RADIUS = 0.03  # torso sizes: an upper arm's outline narrower than twice this inside the torso is the torso's
 
 
 def outline_labels(silhouette: np.ndarray, joints: np.ndarray, image: np.ndarray, step: int = 2) -> dict[str, np.ndarray]:
@@ -166,6 +167,8 @@ def outline_labels(silhouette: np.ndarray, joints: np.ndarray, image: np.ndarray
         upper = segment_distance(where, start, middle) < segment_distance(where, middle, end)
         arms[arm][py[upper], px[upper]] = False
         arms[arm] = without_crumbs(arms[arm])
+    for arm in ARMS:  # a knob of an outline bulging into the chest by its upper arm is the chest's
+        arms[arm] = without_knobs(arms[arm], upper_arm_in_torso(joints, arm, (height, width)), KNOB_RADIUS * scale)
     under_hair = {arm: upper_arm_under_hair(arms[arm], hair, inside, joints, arm) for arm in ARMS}
     body = inside & ~arms["left_arm"] & ~arms["right_arm"]
     body = reattach_islands(body, arms, scale)
@@ -388,6 +391,15 @@ def without_crumbs(mask: np.ndarray, share: float = 0.01) -> np.ndarray:
     areas[0] = 0
     keep = np.flatnonzero(areas >= share * areas.max())
     return np.isin(components, keep)
+
+
+def without_knobs(mask: np.ndarray, where: np.ndarray, radius: float) -> np.ndarray:
+    """mask without what an opening by a disc of `radius` px takes off it within `where` (knobs
+    and strips narrower than the disc, joined to the rest by a neck)."""
+    size = max(1, int(round(radius)))
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * size + 1,) * 2)
+    opened = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, disc).astype(bool)
+    return mask.astype(bool) & ~(where & ~opened)
 
 
 def upper_arm_in_torso(joints: np.ndarray, arm: str, shape: tuple[int, int]) -> np.ndarray:
