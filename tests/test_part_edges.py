@@ -407,3 +407,12 @@ def test_a_knob_of_an_upper_arm_bulging_into_the_chest_goes_to_the_chest_but_not
     assert not out[34:47, 42:54].any()  # the knob is gone
     assert out[80:84, 40:52].all()  # the strip outside `where` stays
     assert out[10:110, 18:32].all()  # the arm itself stays whole
+
+
+def test_fingers_reaching_up_towards_their_shoulder_are_not_taken_for_the_upper_arm():
+    pose = standing_pose()
+    pose[sk.RIGHT_ELBOW], pose[sk.RIGHT_WRIST] = (110.0, 200.0), (150.0, 190.0)  # elbow out, hand on the chest
+    pose[[18, 20, 22]] = (165.0, 160.0)  # fingers pointing up at the right shoulder (160, 140)
+    region = upper_arm_in_torso(pose, "right_arm", (500, 400))
+    assert not region[162:168, 160:166].any()  # the fingertips are the hand's
+    assert region[150:156, 160:166].any() or region[145:150, 165:172].any()  # beside the shoulder the upper arm's

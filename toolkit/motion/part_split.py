@@ -86,7 +86,7 @@ def distance_labels(silhouette: np.ndarray, joints: np.ndarray, step: int = 2) -
 
 ARMS = ("left_arm", "right_arm")
 PALETTE_SIZE = 20  # colour clusters the person is split into before outlining the arms
-KNOB_RADIUS = 0.03  # torso sizes: an upper arm's outline narrower than twice this inside the torso is the torso's
+KNOB_RADIUS = 0.03  # torso sizes: what of an arm's mask is narrower than twice this inside the torso by the upper arm is the torso's
 
 
 def outline_labels(silhouette: np.ndarray, joints: np.ndarray, image: np.ndarray, step: int = 2) -> dict[str, np.ndarray]:
@@ -394,8 +394,8 @@ def without_crumbs(mask: np.ndarray, share: float = 0.01) -> np.ndarray:
 
 
 def without_knobs(mask: np.ndarray, where: np.ndarray, radius: float) -> np.ndarray:
-    """mask without what an opening by a disc of `radius` px takes off it within `where` (knobs
-    and strips narrower than the disc, joined to the rest by a neck)."""
+    """mask without what an opening by a disc of `radius` px takes off it within `where`: knobs,
+    strips and corners narrower than the disc."""
     size = max(1, int(round(radius)))
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * size + 1,) * 2)
     opened = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, disc).astype(bool)
@@ -404,9 +404,10 @@ def without_knobs(mask: np.ndarray, where: np.ndarray, radius: float) -> np.ndar
 
 def upper_arm_in_torso(joints: np.ndarray, arm: str, shape: tuple[int, int]) -> np.ndarray:
     """Boolean (H, W): inside the shoulder-hip quadrilateral and nearer the upper arm's bone than the
-    forearm's.  Where colour cannot tell a sleeve from the top beside it, an upper arm is taken
-    to hang beside the torso, not in it: the shoulder landmark lies at the arm's inner edge, so
-    an outline would otherwise take a slab of chest with the arm."""
+    forearm and hand (the line on from the elbow through the wrist to the fingertips).  Where
+    colour cannot tell a sleeve from the top beside it, an upper arm is taken to hang beside the
+    torso, not in it: the shoulder landmark lies at the arm's inner edge, so an outline would
+    otherwise take a slab of chest with the arm."""
     height, width = shape
     quad = convex_polygon_mask((height, width), sk.torso_quad(joints))
     ys, xs = np.nonzero(quad)
@@ -414,8 +415,10 @@ def upper_arm_in_torso(joints: np.ndarray, arm: str, shape: tuple[int, int]) -> 
     if len(xs) == 0:
         return result
     where = np.stack([xs, ys], -1).astype(np.float64)
-    shoulder, elbow, wrist = joints[list(sk.CHAINS[arm])]
-    upper = segment_distance(where, shoulder, elbow) < segment_distance(where, elbow, wrist)
+    from toolkit.motion.limb_outline import arm_polyline
+
+    line = arm_polyline(joints, arm)
+    upper = segment_distance(where, line[0], line[1]) < polyline_distance(where, line[1:])
     result[ys[upper], xs[upper]] = True
     return result
 
