@@ -13,7 +13,7 @@ import numpy as np
 from toolkit.errors import InputError
 from toolkit.imaging.drape import arm_traces, drape_over
 from toolkit.imaging.edge_matte import clean_edge
-from toolkit.imaging.fill import FillOptions, fill_hole
+from toolkit.imaging.fill import FillOptions, fill_hole, nearest_fill
 from toolkit.imaging.masks import bounding_box, convex_polygon_mask, nearest_along
 from toolkit.imaging.masked_mean import masked_gaussian
 from toolkit.motion import skeleton as sk
@@ -201,7 +201,14 @@ def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: 
     # left behind; with too little round a piece, from anything round it); what the
     # arms uncover is seen in passing: a fill at most ~6000 px per piece (larger pieces are filled
     # smaller and scaled up) keeps the plan quick
-    texture = image
+    # the clothes go on under the arm: the fill continues their colours, not the wall's, so the
+    # wall round them is first painted in the colours of the clothes nearest (in a working copy)
+    person = (labels["body"] + labels["legs"] + labels["left_arm"] + labels["right_arm"]) > 0.5
+    around = cv2.dilate(hole.astype(np.uint8), np.ones((2 * QUILT_SOURCE_REACH + 1,) * 2, np.uint8)).astype(bool)
+    texture = image.copy()
+    x0, y0, x1, y1 = bounding_box(around, QUILT_SOURCE_REACH)  # the clothes nearest lie within this
+    texture[y0:y1, x0:x1] = nearest_fill(image[y0:y1, x0:x1], (around & ~person)[y0:y1, x0:x1],
+                                         (cloth & ~hole)[y0:y1, x0:x1])
     count, pieces = cv2.connectedComponents(cv2.dilate(hole.astype(np.uint8), np.ones((15, 15), np.uint8)))
     source_kernel = np.ones((2 * QUILT_SOURCE_REACH + 1,) * 2, np.uint8)
     for label in range(1, count):
@@ -209,6 +216,7 @@ def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: 
         sources = off_arms & ~hole & cv2.dilate(piece.astype(np.uint8), source_kernel).astype(bool)
         texture = fill_hole(texture, piece, seed=seed + label, options=FillOptions(max_hole_pixels=6000),
                             sources=sources if sources.sum() >= MIN_QUILT_SOURCES else None)
+    texture = np.where(hole[..., None], texture, image)  # the working copy's wall is not the body's
     # plain cloth (an apron, a plain skirt) hangs in folds down the image: they are carried across
     # the hole, which quilting would break into blotches in the shape of the arms
     texture = drape_over(texture, image, hole, cloth, 0.03 * size)

@@ -400,3 +400,26 @@ def test_a_forearm_across_the_waist_leaves_the_body_whole_between_a_white_top_an
     middle = np.zeros((500, 400), bool)
     middle[250:290, 180:220] = True  # within the hips' landmarks, where the painted body reaches
     assert not beside[waist].any() and (body[middle & torso] > 0.5).all()
+
+
+def test_the_torso_painted_by_a_gap_of_wall_under_the_arm_keeps_the_clothes_colour():
+    from modes.pose import torso_behind_arms
+    from toolkit.imaging.masks import convex_polygon_mask
+
+    source = standing_pose()
+    image = np.full((500, 400, 3), 240, np.uint8)  # a white wall
+    torso = convex_polygon_mask((500, 400), np.array([[150, 140], [250, 140], [245, 300], [155, 300]]))
+    gap = convex_polygon_mask((500, 400), np.array([[236, 300], [242, 250], [248, 300]]))  # wall by the waist
+    image[torso & ~gap] = (30, 30, 34)  # a black top
+    arm = np.zeros((500, 400), np.uint8)
+    for a, b in ((sk.LEFT_SHOULDER, sk.LEFT_ELBOW), (sk.LEFT_ELBOW, sk.LEFT_WRIST)):
+        cv2.line(arm, tuple(int(v) for v in source[a]), tuple(int(v) for v in source[b]), 1, 20)
+    arm = arm.astype(bool)
+    image[arm] = (20, 20, 24)  # a black sleeve
+    person = (torso & ~gap) | arm
+    labels = {"body": (person & ~arm).astype(np.float32), "legs": np.zeros((500, 400), np.float32),
+              "left_arm": arm.astype(np.float32), "right_arm": np.zeros((500, 400), np.float32)}
+    texture, body, beside = torso_behind_arms(image, labels, source, seed=0)
+    painted = np.any(texture != image, axis=2) & (body > 0.5) & ~beside
+    assert painted[200:300].any()
+    assert texture[painted].max() < 120  # no white of the wall carried into the top

@@ -65,6 +65,21 @@ def as_hole_mask(hole: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return arr.astype(np.float64) > 0.5
 
 
+def nearest_fill(image: np.ndarray, hole: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """A copy of an (H, W, C) image whose `hole` pixels take the colour of the nearest `known`
+    pixel (Euclidean distance)."""
+    known = np.asarray(known, bool) & ~np.asarray(hole, bool)
+    out = np.array(image, copy=True)
+    if not known.any() or not np.any(hole):
+        return out
+    _, nearest = cv2.distanceTransformWithLabels((~known).astype(np.uint8), cv2.DIST_L2, 5,
+                                                 labelType=cv2.DIST_LABEL_PIXEL)
+    colour_of = np.zeros((int(nearest.max()) + 1,) + out.shape[2:], out.dtype)
+    colour_of[nearest[known]] = out[known]
+    out[hole] = colour_of[nearest[hole]]
+    return out
+
+
 def harmonic_fill(values: np.ndarray, known: np.ndarray, iters: int = 30) -> np.ndarray:
     """Replace unknown pixels of (H, W, C) float32 ``values`` by a smooth membrane over the known ones."""
     known = known.astype(bool)
