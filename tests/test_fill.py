@@ -265,3 +265,18 @@ def test_several_holes_filled_from_sources_each_get_the_sources_texture() -> Non
         red_less_blue = out[box][..., 0].astype(int) - out[box][..., 2].astype(int)
         assert red_less_blue.std() > 50
     assert np.array_equal(out[~holes], img[~holes])
+
+
+def test_nearest_fill_copies_the_nearest_known_colour_and_nothing_else():
+    from toolkit.imaging.fill import nearest_fill
+
+    image = np.zeros((10, 12, 3), np.uint8)
+    image[:, :4] = (200, 0, 0)
+    image[:, 8:] = (0, 0, 200)
+    known = np.zeros((10, 12), bool)
+    known[:, :4] = known[:, 8:] = True
+    hole = np.zeros((10, 12), bool)
+    hole[:, 4:8] = True
+    out = nearest_fill(image, hole, known)
+    assert (out[:, 4:6] == (200, 0, 0)).all() and (out[:, 6:8] == (0, 0, 200)).all()
+    assert np.array_equal(out[~hole], image[~hole])
