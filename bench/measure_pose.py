@@ -81,7 +81,8 @@ def main() -> None:
             pose_file = args.out / f"{Path(photo).stem}_{side}.json"
             pose_file.write_text(json.dumps({"format": "mediapipe33", "width": w, "height": h, "fps": 25,
                                              "frames": [[[float(x), float(y), 1.0] for x, y in p] for p in poses]}))
-            r = run_case(image, args.out, f"{Path(photo).stem}_raise_{side}", PoseOptions(pose_file=pose_file, seed=args.seed), side)
+            r = run_case(image, args.out, f"{Path(photo).stem}_raise_{side}",
+                         PoseOptions(pose_file=pose_file, seed=args.seed), side)
             print(report(r))
     print("driving clip driving_upper1.mp4 (target: angle error <= 20 deg)")
     for photo in ("full_body_1.png", "model_01008.jpg"):

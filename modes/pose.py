@@ -164,9 +164,11 @@ def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: 
 
     Where an arm lies over the torso or the legs, what is behind it is unseen: it is filled
     from what surrounds it but the arms (as far as there is enough of it), so that a raised arm
-    reveals clothing rather than the wall behind or a ghost of itself.  The whole of both arms, a margin around them and a wider one around the hands
-    are painted out, so the fill never copies the arms' own pixels (a smudge of a hand) and
-    no sliver of sleeve or finger stays behind.
+    reveals clothing rather than the wall behind or a ghost of itself.  The whole of both arms,
+    a margin around them and a wider one around the hands are painted out, so the fill never
+    copies the arms' own pixels (a smudge of a hand) and no sliver of sleeve or finger stays
+    behind; so are the shadow an arm cast on the clothes below it and specks of its colour beside
+    it, which go with the arm.
     """
     arms = np.maximum(labels["left_arm"], labels["right_arm"]) > 0.5
     if not arms.any():
@@ -174,69 +176,91 @@ def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: 
     size = float(sk.torso_size(source))
     zone = behind_arms_zone(labels, source)
     margin = max(2, int(0.02 * size))  # a rim the outline left to the body; kept narrow, as it shows at rest
-    margin_disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1,) * 2)
-    hole = cv2.dilate(arms.astype(np.uint8), margin_disc)
-    for side in ("left_arm", "right_arm"):  # fingers and their shadows reach past the hand's outline
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1,) * 2)
+    margin_band = cv2.dilate(arms.astype(np.uint8), disc).astype(bool)
+    worn = (labels["body"] + labels["legs"]) > 0.5
+    # the clothes begin where the hole's margin ends (a smaller person has a narrower margin)
+    clear = min(4, margin)
+    off_arms = ~cv2.dilate(arms.astype(np.uint8), np.ones((2 * clear + 1,) * 2, np.uint8)).astype(bool)
+    cloth = worn & off_arms
+    hole = arms_hole(labels, source, arms, zone, margin_band, size)
+    hole |= arm_traces(image, hole, cloth, max(2, int(SHADOW_REACH * size)))
+    person = (labels["body"] + labels["legs"] + labels["left_arm"] + labels["right_arm"]) > 0.5
+    texture = quilt_behind_arms(image, hole, cloth, off_arms, person, seed)
+    # plain cloth (an apron, a plain skirt) hangs in folds down the image: they are carried across
+    # the hole, which quilting would break into blotches in the shape of the arms
+    texture = drape_over(texture, image, hole, cloth, 0.03 * size)
+    beside = beside_the_arms(image, source, size, arms, zone, hole, cloth, person, margin_band & ~arms & worn)
+    body = np.where(beside, 0.0, np.maximum(labels["body"], (arms & zone).astype(np.float32))).astype(np.float32)
+    return texture, body, beside
+
+
+def arms_hole(labels: dict[str, np.ndarray], source: np.ndarray, arms: np.ndarray, zone: np.ndarray,
+              margin_band: np.ndarray, size: float) -> np.ndarray:
+    """Boolean (H, W): what is painted out of the body behind the arms: the arms and their
+    `margin_band`, fingers and their shadows round the hands, as far as the body shows near
+    where the arms lie in front of it (`zone`)."""
+    hole = margin_band.astype(np.uint8)
+    fingers = cv2.dilate(arms.astype(np.uint8), np.ones((2 * int(0.04 * size) + 1,) * 2, np.uint8))
+    for side in ARMS:  # fingers and their shadows reach past the hand's outline
         points = source[list(HAND_POINTS[side])]
         centre = points.mean(0)
         radius = 1.2 * float(np.linalg.norm(points - centre, axis=1).max()) + 0.03 * size
         hand = np.zeros_like(hole)
         cv2.circle(hand, tuple(round(float(v)) for v in centre), round(radius), 1, -1)
-        hole |= hand & cv2.dilate(arms.astype(np.uint8), np.ones((2 * int(0.04 * size) + 1,) * 2, np.uint8))
+        hole |= hand & fingers
     # only what the body shows needs painting: the hole stops a little way (so that what it
     # continues from is not the arm's own rim) outside where the arms lie in front of the body
     reach = max(3, int(0.05 * size))
     near_zone = cv2.dilate(zone.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2))
-    hole &= near_zone
-    hole &= (labels["body"] + labels["legs"] + arms) > 0
-    # the shadow an arm cast on the clothes below it, and specks of its colour beside it, go with the arm
-    # the clothes begin where the hole's margin ends (a smaller person has a narrower margin)
-    clear = min(4, margin)
-    off_arms = ~cv2.dilate(arms.astype(np.uint8), np.ones((2 * clear + 1,) * 2, np.uint8)).astype(bool)
-    worn = (labels["body"] + labels["legs"]) > 0.5
-    cloth = worn & off_arms
-    hole = hole.astype(bool) | arm_traces(image, hole.astype(bool), cloth, max(2, int(SHADOW_REACH * size)))
-    # each piece of the hole is quilted from what is round it but the arms and the other pieces (a
-    # sleeve's folds or a hand's skin copied onto the clothes would look like a piece of the arm
-    # left behind; with too little round a piece, from anything round it); what the
-    # arms uncover is seen in passing: a fill at most ~6000 px per piece (larger pieces are filled
-    # smaller and scaled up) keeps the plan quick
-    # the clothes go on under the arm: the fill continues their colours, not the wall's, so the
-    # wall round them is first painted in the colours of the clothes nearest (in a working copy)
-    person = (labels["body"] + labels["legs"] + labels["left_arm"] + labels["right_arm"]) > 0.5
-    around = cv2.dilate(hole.astype(np.uint8), np.ones((2 * QUILT_SOURCE_REACH + 1,) * 2, np.uint8)).astype(bool)
-    texture = image.copy()
+    return (hole & near_zone).astype(bool) & ((labels["body"] + labels["legs"] + arms) > 0)
+
+
+def quilt_behind_arms(image: np.ndarray, hole: np.ndarray, cloth: np.ndarray, off_arms: np.ndarray,
+                      person: np.ndarray, seed: int) -> np.ndarray:
+    """The image with `hole` quilted piece by piece from what is round each piece `off_arms`.
+
+    The clothes go on under the arm: the fill continues their colours, not the wall's, so in a
+    working copy the wall round the hole is first painted in the colours of the clothes nearest.
+    Patches come from what lies within QUILT_SOURCE_REACH of a piece, not from the arms or the
+    other pieces (a sleeve's folds or a hand's skin copied onto the clothes would look like a
+    piece of the arm left behind), or from anything round it where there are too few of those.
+    What the arms uncover is seen in passing: a fill at most ~6000 px per piece (larger pieces
+    are filled smaller and scaled up) keeps the plan quick.
+    """
+    kernel = np.ones((2 * QUILT_SOURCE_REACH + 1,) * 2, np.uint8)
+    around = cv2.dilate(hole.astype(np.uint8), kernel).astype(bool)
+    clothes_seen = cloth & ~hole
+    working = image.copy()
     x0, y0, x1, y1 = bounding_box(around, QUILT_SOURCE_REACH)  # the clothes nearest lie within this
-    texture[y0:y1, x0:x1] = nearest_fill(image[y0:y1, x0:x1], (around & ~person)[y0:y1, x0:x1],
-                                         (cloth & ~hole)[y0:y1, x0:x1])
+    working[y0:y1, x0:x1] = nearest_fill(image[y0:y1, x0:x1], (around & ~person)[y0:y1, x0:x1],
+                                         clothes_seen[y0:y1, x0:x1])
     count, pieces = cv2.connectedComponents(cv2.dilate(hole.astype(np.uint8), np.ones((15, 15), np.uint8)))
-    source_kernel = np.ones((2 * QUILT_SOURCE_REACH + 1,) * 2, np.uint8)
     for label in range(1, count):
         piece = hole & (pieces == label)
-        sources = off_arms & ~hole & cv2.dilate(piece.astype(np.uint8), source_kernel).astype(bool)
-        texture = fill_hole(texture, piece, seed=seed + label, options=FillOptions(max_hole_pixels=6000),
+        sources = off_arms & ~hole & cv2.dilate(piece.astype(np.uint8), kernel).astype(bool)
+        working = fill_hole(working, piece, seed=seed + label, options=FillOptions(max_hole_pixels=6000),
                             sources=sources if sources.sum() >= MIN_QUILT_SOURCES else None)
-    texture = np.where(hole[..., None], texture, image)  # the working copy's wall is not the body's
-    # plain cloth (an apron, a plain skirt) hangs in folds down the image: they are carried across
-    # the hole, which quilting would break into blotches in the shape of the arms
-    texture = drape_over(texture, image, hole, cloth, 0.03 * size)
-    # what the painting gives the body beyond the clothes seen on its row lay beside them, not in
-    # front of them (a hand hanging by the hip, the rim of an arm along the torso): not the body
-    # (below the armpits only, where the body's side runs down beside a hanging arm: above them
-    # the arm joins the shoulder; and there the whole margin along an arm counts, painted or not,
-    # as the outline can leave the body a strip of sleeve beside the hips)
+    return np.where(hole[..., None], working, image)  # the working copy's wall is not the body's
+
+
+def beside_the_arms(image: np.ndarray, source: np.ndarray, size: float, arms: np.ndarray, zone: np.ndarray,
+                    hole: np.ndarray, cloth: np.ndarray, person: np.ndarray, rim: np.ndarray) -> np.ndarray:
+    """Boolean (H, W): what the painting behind the arms gives the body beside its clothes, not
+    in front of them (a hand hanging by the hip, the `rim` of an arm along the torso's side).
+
+    Below the armpits only, where the body's side runs down beside a hanging arm (above them the
+    arm joins the shoulder), with the cut coming in over ARMPIT_RAMP so the side has no step; and
+    only near the person's outline (an arm across the middle of the body is in front of it).
+    There the whole rim along an arm counts, painted or not, as the outline can leave the body a
+    strip of sleeve beside the hips.
+    """
     armpits = max(source[sk.LEFT_SHOULDER, 1], source[sk.RIGHT_SHOULDER, 1]) + ARMPIT_DEPTH * size
-    rim = cv2.dilate(arms.astype(np.uint8), margin_disc).astype(bool) & ~arms & worn
-    # the cut comes in over ARMPIT_RAMP below them, so the body's side has no step there
     below = np.arange(image.shape[0], dtype=np.float64) - armpits
     slack = np.where(below < 0, np.inf, ARMPIT_RAMP * size * np.clip(1.0 - below / (ARMPIT_RAMP * size), 0.0, 1.0))
-    # (and only near the person's outline: an arm lying across the middle of the body is in front of it)
-    person = (labels["body"] + labels["legs"] + labels["left_arm"] + labels["right_arm"]) > 0.5
     near_outline = cv2.distanceTransform(person.astype(np.uint8), cv2.DIST_L2, 3) <= OUTLINE_REACH * size
-    beside = beside_the_clothes(image, cloth & ~hole & ~rim, (hole | (arms & zone) | rim) & near_outline,
-                                max(1, int(BESIDE_REACH * size)), slack, max(1, int(OUTLINE_ROWS * size)))
-    body = np.where(beside, 0.0, np.maximum(labels["body"], (arms & zone).astype(np.float32))).astype(np.float32)
-    return texture, body, beside
+    return beside_the_clothes(image, cloth & ~hole & ~rim, (hole | (arms & zone) | rim) & near_outline,
+                              max(1, int(BESIDE_REACH * size)), slack, max(1, int(OUTLINE_ROWS * size)))
 
 
 def beside_the_clothes(image: np.ndarray, seen: np.ndarray, candidates: np.ndarray, reach: int,
@@ -257,8 +281,9 @@ def beside_the_clothes(image: np.ndarray, seen: np.ndarray, candidates: np.ndarr
         none), and their indices."""
         before, after = nearest_along(seen, axis)
         index = np.arange(seen.shape[axis]).reshape((-1, 1) if axis == 0 else (1, -1))
-        return (np.where(before >= 0, index - before, np.inf), np.where(after < seen.shape[axis], after - index, np.inf),
-                before, after)
+        to_before = np.where(before >= 0, index - before, np.inf)
+        to_after = np.where(after < seen.shape[axis], after - index, np.inf)
+        return to_before, to_after, before, after
 
     left, right, _, _ = gaps(1)
     up, down, above, below = gaps(0)

@@ -52,7 +52,8 @@ def drape_fill(image: np.ndarray, hole: np.ndarray, known: np.ndarray, skip: int
     window = grown_box((corners[:, 0].min(), corners[:, 1].min(), corners[:, 2].max(), corners[:, 3].max()),
                        skip + span + ring + int(np.ceil(3 * smooth)) + 2, hole.shape)
     offset = (window[1].start, window[0].start)
-    boxes = {label: (x0 - offset[0], y0 - offset[1], x1 - offset[0], y1 - offset[1]) for label, (x0, y0, x1, y1) in wide.items()}
+    boxes = {label: (x0 - offset[0], y0 - offset[1], x1 - offset[0], y1 - offset[1])
+             for label, (x0, y0, x1, y1) in wide.items()}
     values[window], given[window] = _drape_window(np.asarray(image, np.float32)[window], hole[window], known[window],
                                                   parts[window], boxes, skip, span, max_tint, ring, smooth)
     return values, given

@@ -86,7 +86,7 @@ def distance_labels(silhouette: np.ndarray, joints: np.ndarray, step: int = 2) -
 
 ARMS = ("left_arm", "right_arm")
 PALETTE_SIZE = 20  # colour clusters the person is split into before outlining the arms
-KNOB_RADIUS = 0.03  # torso sizes: what of an arm's mask is narrower than twice this inside the torso by the upper arm is the torso's
+KNOB_RADIUS = 0.03  # torso sizes: an arm's mask narrower than twice this, inside the torso by the upper arm, is the torso's
 
 
 def outline_labels(silhouette: np.ndarray, joints: np.ndarray, image: np.ndarray, step: int = 2) -> dict[str, np.ndarray]:
