@@ -267,43 +267,33 @@ def beside_the_clothes(image: np.ndarray, seen: np.ndarray, candidates: np.ndarr
                        slack: np.ndarray | None = None, rows_round: int = 0) -> np.ndarray:
     """Boolean (H, W): the `candidates` that lie beside the clothes `seen`, not in front of them.
 
-    In front are those with clothes seen within `reach` px on both sides along their row, or
-    along their column when what is seen above and below is alike in colour (one garment: a top
-    above and trousers below leave a hand by the hip beside them), and those between the
-    leftmost and rightmost clothes seen on the rows within `rows_round` of theirs.  With `slack` ((H,) px per
-    row), a candidate within that of the clothes seen on its row is never beside (inf: none on
-    that row is).
+    In front are those between the leftmost and rightmost clothes seen on the rows within
+    `rows_round` of theirs (their own row among them), and those with clothes seen within `reach`
+    px above and below them that are alike in colour (one garment: a top above and trousers
+    below leave a hand by the hip beside them).  With `slack` ((H,) px per row), a candidate
+    within that of the clothes seen on its row is never beside (inf: none on that row is).
     """
     height, width = seen.shape
-
-    def gaps(axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Distances to the nearest clothes seen before and after each pixel along an axis (inf:
-        none), and their indices."""
-        before, after = nearest_along(seen, axis)
-        index = np.arange(seen.shape[axis]).reshape((-1, 1) if axis == 0 else (1, -1))
-        to_before = np.where(before >= 0, index - before, np.inf)
-        to_after = np.where(after < seen.shape[axis], after - index, np.inf)
-        return to_before, to_after, before, after
-
-    left, right, _, _ = gaps(1)
-    up, down, above, below = gaps(0)
-    colours = cv2.GaussianBlur(image.astype(np.float32), (0, 0), 2.0)  # a weave's grain is not another garment
-    columns = np.broadcast_to(np.arange(width)[None, :], seen.shape)
-    step = np.linalg.norm(colours[np.clip(above, 0, height - 1), columns]
-                          - colours[np.clip(below, 0, height - 1), columns], axis=-1)
-    in_front = ((left <= reach) & (right <= reach)) | ((up <= reach) & (down <= reach) & (step <= ONE_GARMENT_STEP))
-    # and never inside the clothes' outline as the rows round it show it: an arm across the waist
-    # hides the whole row, but the rows above and below it show how wide the body is there
-    window = np.ones((2 * rows_round + 1, 1), np.uint8)
-    columns_seen = np.where(seen, np.arange(width)[None, :], width).min(axis=1).astype(np.float32)
-    first = cv2.erode(columns_seen[:, None], window, borderType=cv2.BORDER_REPLICATE)
-    columns_seen = np.where(seen, np.arange(width)[None, :], -1).max(axis=1).astype(np.float32)
-    last = cv2.dilate(columns_seen[:, None], window, borderType=cv2.BORDER_REPLICATE)
     x = np.arange(width)[None, :]
+    above, below = nearest_along(seen, 0)
+    rows = np.arange(height)[:, None]
+    colours = cv2.GaussianBlur(image.astype(np.float32), (0, 0), 2.0)  # a weave's grain is not another garment
+    step = np.linalg.norm(colours[np.clip(above, 0, height - 1), x] - colours[np.clip(below, 0, height - 1), x], axis=-1)
+    in_front = (above >= 0) & (rows - above <= reach) & (below < height) & (below - rows <= reach)
+    in_front &= step <= ONE_GARMENT_STEP
+    # within the clothes' outline as the rows round it show it: an arm across the waist hides the
+    # whole row, but the rows above and below it show how wide the body is there
+    window = np.ones((2 * rows_round + 1, 1), np.uint8)
+    leftmost = np.where(seen, x, width).min(axis=1).astype(np.float32)[:, None]
+    rightmost = np.where(seen, x, -1).max(axis=1).astype(np.float32)[:, None]
+    first = cv2.erode(leftmost, window, borderType=cv2.BORDER_REPLICATE)
+    last = cv2.dilate(rightmost, window, borderType=cv2.BORDER_REPLICATE)
     in_front |= (x >= first) & (x <= last)
     beside = candidates & ~in_front
     if slack is not None:
-        beside &= np.minimum(left, right) > slack[:, None]
+        before, after = nearest_along(seen, 1)
+        to_clothes = np.minimum(np.where(before >= 0, x - before, np.inf), np.where(after < width, after - x, np.inf))
+        beside &= to_clothes > slack[:, None]
     return beside
 
 
