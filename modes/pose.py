@@ -298,13 +298,14 @@ def beside_the_clothes(image: np.ndarray, seen: np.ndarray, candidates: np.ndarr
 
 
 def strays_by_arms(image: np.ndarray, silhouette: np.ndarray, labels: dict[str, np.ndarray],
-                   source: np.ndarray) -> np.ndarray:
+                   source: np.ndarray, head_side: np.ndarray | None = None) -> np.ndarray:
     """Boolean (H, W): bits of the arms the silhouette missed at their edge (a button on a cuff, a
     ribbon on a sleeve), unlike the wall beside them and nearer an arm than the rest of the body.
 
     They stay out of the arms (lower down, hair tips joined an arm that way and flew off with it),
     but are painted out of the background, so that no fleck of sleeve is left on the wall where
-    an arm was.
+    an arm was.  Nothing on the head's side of the neck (`head_side`, `above_neck` if not given)
+    counts: the head grows over such bits itself.
     """
     from toolkit.perception.body import grow_over_unlike_wall
 
@@ -314,7 +315,7 @@ def strays_by_arms(image: np.ndarray, silhouette: np.ndarray, labels: dict[str, 
         return np.zeros(arms.shape, bool)
     reach = max(2, int(STRAY_REACH * float(sk.torso_size(source))))
     near = cv2.dilate(arms.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (4 * reach + 1,) * 2))
-    grown = grow_over_unlike_wall(image, silhouette, reach, where=near.astype(bool) & ~above_neck(source, arms.shape))
+    grown = grow_over_unlike_wall(image, silhouette, reach, where=near.astype(bool) & ~(above_neck(source, arms.shape) if head_side is None else head_side))
     strays = (grown > 0.5) & ~inside
     to_arm = cv2.distanceTransform((~arms).astype(np.uint8), cv2.DIST_L2, 3)
     to_body = cv2.distanceTransform((~(inside & ~arms)).astype(np.uint8), cv2.DIST_L2, 3)
@@ -406,8 +407,8 @@ class PoseMode:
         size = float(sk.torso_size(source))
         # lace, earrings and strands the segmentation missed round the head move with it instead of
         # staying behind (only there: lower down, hair tips and sleeves joined an arm and flew off with it)
-        silhouette = grow_over_unlike_wall(image, silhouette, max(2, int(0.08 * size)),
-                                           where=above_neck(source, silhouette.shape), thin=True)
+        head_side = above_neck(source, silhouette.shape)
+        silhouette = grow_over_unlike_wall(image, silhouette, max(2, int(0.08 * size)), where=head_side, thin=True)
         targets, fps = target_poses(source, options)
         if len(targets) == 0:
             raise InputError("the driving input has no frames")
@@ -415,7 +416,7 @@ class PoseMode:
         feather = 2.0
         cover = feather + 4.0
         labels = part_labels(silhouette, source, image)
-        strays = strays_by_arms(image, silhouette, labels, source)
+        strays = strays_by_arms(image, silhouette, labels, source, head_side)
         body_texture, labels["body"], beside = torso_behind_arms(image, labels, source, options.seed)
         labels["body"] = np.maximum(labels["body"], np.where(beside, 0.0, labels.pop("legs")))
         labels.pop("in_front", None)

@@ -130,6 +130,7 @@ def outline_labels(silhouette: np.ndarray, joints: np.ndarray, image: np.ndarray
                  & (near["right_arm"] >= 0.12 * scale))  # the torso's own colours, away from both arms
     torso_counts = np.bincount(small_ids[torso_far], minlength=len(centres)).astype(np.float64)
     torso_p = (torso_counts + 1.0) / (torso_counts.sum() + len(centres))
+    by_upper_arm = {arm: upper_arm_in_torso(joints, arm, (height, width)) for arm in ARMS}
     for arm, other in zip(ARMS, ARMS[::-1]):
         surely_not = small_inside & below_neck & (near[arm] >= 0.25 * scale) & (near[other] >= 0.12 * scale)
         body_colours[arm] = np.bincount(small_ids[surely_not], minlength=len(centres)).astype(np.float64)
@@ -138,7 +139,7 @@ def outline_labels(silhouette: np.ndarray, joints: np.ndarray, image: np.ndarray
         own = np.bincount(ids[arms[arm]], minlength=len(centres)).astype(np.float64)
         own_p = (own + 1.0) / (own.sum() + len(centres))
         unclear = (own_p < 2.0 * torso_p)[ids]  # a colour the torso has as much as the arm
-        arms[arm] &= ~(upper_arm_in_torso(joints, arm, (height, width)) & unclear)
+        arms[arm] &= ~(by_upper_arm[arm] & unclear)
     for arm in ARMS:  # fingers reach past the outline's end; they are in front where the hand is
         hand = hand_pixels(ids, inside, joints, arm, arms[arm], body_colours[arm])
         if (fronts[arm] & hand).sum() > 0.5 * max(int((arms[arm] & hand).sum()), 1):
@@ -168,7 +169,7 @@ def outline_labels(silhouette: np.ndarray, joints: np.ndarray, image: np.ndarray
         arms[arm][py[upper], px[upper]] = False
         arms[arm] = without_crumbs(arms[arm])
     for arm in ARMS:  # a knob of an outline bulging into the chest by its upper arm is the chest's
-        arms[arm] = without_knobs(arms[arm], upper_arm_in_torso(joints, arm, (height, width)), KNOB_RADIUS * scale)
+        arms[arm] = without_knobs(arms[arm], by_upper_arm[arm], KNOB_RADIUS * scale)
     under_hair = {arm: upper_arm_under_hair(arms[arm], hair, inside, joints, arm) for arm in ARMS}
     body = inside & ~arms["left_arm"] & ~arms["right_arm"]
     body = reattach_islands(body, arms, scale)
