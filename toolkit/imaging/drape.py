@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from toolkit.imaging.masked_mean import masked_gaussian
-from toolkit.imaging.masks import keep_touching, nearest_along
+from toolkit.imaging.masks import bounding_box, keep_touching, nearest_along
 
 SHADOW_DARKER = 0.85  # cloth beside a hole at most this bright against the lit cloth round it is in a shadow
 PENUMBRA = 3  # px: a shadow's soft edge, taken with it
@@ -54,7 +54,7 @@ def drape_fill(image: np.ndarray, hole: np.ndarray, known: np.ndarray, skip: int
     offset = (window[1].start, window[0].start)
     boxes = {label: (x0 - offset[0], y0 - offset[1], x1 - offset[0], y1 - offset[1])
              for label, (x0, y0, x1, y1) in wide.items()}
-    values[window], given[window] = _drape_window(np.asarray(image, np.float32)[window], hole[window], known[window],
+    values[window], given[window] = _drape_window(np.asarray(image[window], np.float32), hole[window], known[window],
                                                   parts[window], boxes, skip, span, max_tint, ring, smooth)
     return values, given
 
@@ -167,12 +167,16 @@ def drape_over(filled: np.ndarray, image: np.ndarray, hole: np.ndarray, known: n
     if not given.any():
         return filled
     weight = given * plainness(image, known, detail_sigma)
-    values, near = masked_gaussian(values, given, 1.0)  # softens the step between neighbouring columns
+    # what follows changes nothing further than the blurs reach from what is given
+    x0, y0, x1, y1 = bounding_box(given, 16)
+    window = (slice(y0, y1), slice(x0, x1))
+    values, near = masked_gaussian(values[window], given[window], 1.0)  # softens the step between columns
     # faded in at the edge of what is given, but never past where the softened values reach
-    weight = cv2.GaussianBlur(weight.astype(np.float32), (0, 0), 2.0) * hole * (near > 1e-3)
-    mixed = weight[..., None] * values + (1.0 - weight[..., None]) * filled.astype(np.float32)
+    weight = cv2.GaussianBlur(weight[window].astype(np.float32), (0, 0), 2.0) * hole[window] * (near > 1e-3)
+    mixed = weight[..., None] * values + (1.0 - weight[..., None]) * filled[window].astype(np.float32)
     out = filled.copy()
-    out[hole] = np.clip(np.round(mixed[hole]), 0, 255).astype(np.uint8)
+    inside = hole[window]
+    out[window][inside] = np.clip(np.round(mixed[inside]), 0, 255).astype(np.uint8)
     return out
 
 
@@ -198,8 +202,6 @@ def arm_traces(image: np.ndarray, hole: np.ndarray, cloth: np.ndarray, reach: in
     """
     hole = np.asarray(hole, bool)
     cloth = np.asarray(cloth, bool) & ~hole
-    colours = np.asarray(image, np.float32)
-    grey, tints = grey_level(colours), chromaticity(colours)
     traces = np.zeros(hole.shape, bool)
     parts, wide = wide_parts(hole)
     ring_kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * ring + 1,) * 2)
@@ -210,7 +212,8 @@ def arm_traces(image: np.ndarray, hole: np.ndarray, cloth: np.ndarray, reach: in
         # a window round the part, as far as its shadow, the specks' band and the ring reach
         near = grown_box(box, reach + PENUMBRA + reach // 2 + ring + 3, hole.shape)
         part = (parts[near] == label).astype(np.uint8)
-        near_cloth, grey_near, tints_near = cloth[near], grey[near], tints[near]
+        colours = np.asarray(image[near], np.float32)
+        near_cloth, grey_near, tints_near = cloth[near], grey_level(colours), chromaticity(colours)
         around = cv2.dilate(part, ring_kernel).astype(bool) & near_cloth
         if not around.any():
             continue
