@@ -27,7 +27,7 @@ from modes.pose import PoseMode, PoseOptions
 from toolkit.media.contact_sheet import make_contact_sheet, pick_frame_indices
 from toolkit.media.images import load_image, save_image
 from toolkit.media.video_reader import iter_video_frames
-from toolkit.metrics import arm_angle_error, background_change
+from toolkit.metrics import arm_detections, arm_following, background_change
 from toolkit.motion.presets import raise_one_arm
 from toolkit.perception.body import detect_body
 from toolkit.pipeline import render
@@ -41,6 +41,12 @@ def sheet(frames: list[np.ndarray], path: Path) -> None:
 
 
 def run_case(image_path: Path, out: Path, name: str, options: PoseOptions, side: str) -> dict:
+    """One clip rendered and measured for one arm."""
+    return run_clip(image_path, out, name, options, (side,))[0]
+
+
+def run_clip(image_path: Path, out: Path, name: str, options: PoseOptions, sides: tuple[str, ...]) -> list[dict]:
+    """One clip rendered, its sheet saved, and each arm of `sides` measured (poses detected once)."""
     rgb = load_image(image_path).rgb
     plan = PoseMode().plan(rgb, options)
     targets = plan.extras["target_poses"]
@@ -48,11 +54,16 @@ def run_case(image_path: Path, out: Path, name: str, options: PoseOptions, side:
     render("pose", image_path, clip, options)
     frames = list(iter_video_frames(clip))
     sheet(frames, out / f"{name}.png")
-    following = arm_angle_error(frames, targets, side)
-    return {"case": name, "frames": len(frames), "angle_mae_deg": following.error_deg, "arm_missed": following.missed,
-            "arm_missed_first_look": following.missed_first_look,
-            "arm_missed_video_mode": following.missed_video_mode,
-            "background_change": background_change(frames, rgb, targets)}
+    detections = arm_detections(frames)
+    background = background_change(frames, rgb, targets)
+    results = []
+    for side in sides:
+        following = arm_following(detections, targets, side)
+        results.append({"case": name if len(sides) == 1 else f"{name}_{side}", "frames": len(frames),
+                        "angle_mae_deg": following.error_deg, "arm_missed": following.missed,
+                        "arm_missed_first_look": following.missed_first_look,
+                        "arm_missed_video_mode": following.missed_video_mode, "background_change": background})
+    return results
 
 
 def report(r: dict) -> str:
@@ -87,9 +98,9 @@ def main() -> None:
     print("driving clip driving_upper1.mp4 (target: angle error <= 20 deg)")
     for photo in ("full_body_1.png", "model_01008.jpg"):
         image = args.assets / "pose" / photo
-        for side in ("right", "left"):
-            r = run_case(image, args.out, f"{Path(photo).stem}_driven_{side}",
-                         PoseOptions(driving=args.assets / "pose" / "driving_upper1.mp4", seed=args.seed), side)
+        for r in run_clip(image, args.out, f"{Path(photo).stem}_driven",
+                          PoseOptions(driving=args.assets / "pose" / "driving_upper1.mp4", seed=args.seed),
+                          ("right", "left")):
             print(report(r))
 
 

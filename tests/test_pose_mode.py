@@ -10,7 +10,7 @@ from skimage import data
 from modes.pose import PoseMode, PoseOptions, strays_by_arms, wall_hole
 from toolkit.cli import main
 from toolkit.media.video_reader import iter_video_frames
-from toolkit.metrics import arm_angle_error, background_change
+from toolkit.metrics import arm_angle_error, arm_detections, arm_following, background_change
 from toolkit.motion import skeleton as sk
 from toolkit.motion.pose_io import PoseSequence, save_pose_file
 from toolkit.motion.presets import PRESETS, raise_one_arm
@@ -168,8 +168,9 @@ def test_real_driving_clip_is_followed(assets, tmp_path):
     render("pose", image, clip, options)
     video = list(iter_video_frames(clip))
     assert len(video) == 40
+    detections = arm_detections(video)  # one detection pass serves both arms
     for side in ("left", "right"):
-        following = arm_angle_error(video, targets, side)
+        following = arm_following(detections, targets, side)
         assert following.error_deg <= 20.0 and following.missed <= 2 and following.missed_video_mode <= 2
 
 

@@ -91,29 +91,41 @@ class ArmFollowing:
 
 
 def arm_angle_error(frames: Iterable[np.ndarray], targets: np.ndarray, side: str) -> ArmFollowing:
-    """The angle error of one arm against the targets, measured with the toolkit's detector
-    (which looks again in a grey frame where MediaPipe's first look finds no one), and the frames
-    in which that detector, MediaPipe's first look alone, and MediaPipe run on the clip as a
-    video do not see the arm (all three of shoulder, elbow and wrist at visibility 0.5)."""
+    """The angle error of one arm against the targets, and the frames in which it is not seen
+    (see arm_detections and arm_following)."""
+    return arm_following(arm_detections(frames), targets, side)
+
+
+def arm_detections(frames: Iterable[np.ndarray]) -> list[tuple]:
+    """For each frame, what three pose detectors find in it: MediaPipe's first look at the frame
+    alone, the toolkit's detector (which looks again in a grey frame where the first look finds
+    no one), and MediaPipe run on the clip as a video (tracking from frame to frame)."""
     from toolkit.perception.body import BodyTracker, detect_each
 
     frames = list(frames)  # looked at twice
+    with BodyTracker() as tracker:
+        tracked = [tracker.track(frame) for frame in frames]
+    return [(first, body, video) for (first, body), video in zip(detect_each(frames), tracked)]
+
+
+def arm_following(detections: list[tuple], targets: np.ndarray, side: str) -> ArmFollowing:
+    """The mean absolute angle error of one arm against the targets, measured with the toolkit's
+    detector, and the frames in which each detector of `arm_detections` does not see the arm
+    (all three of shoulder, elbow and wrist at visibility 0.5)."""
     errors, missed, missed_first_look, missed_video_mode = [], 0, 0, 0
     shoulder, elbow, wrist = sk.CHAINS[f"{side}_arm"]
 
     def arm_seen(body) -> bool:
         return body is not None and bool(body.visible(0.5)[[shoulder, elbow, wrist]].all())
 
-    for (first, body), target in zip(detect_each(frames), targets):
+    for (first, body, video), target in zip(detections, targets):
         missed_first_look += not arm_seen(first)
+        missed_video_mode += not arm_seen(video)
         if not arm_seen(body):
             missed += 1
             continue
         diff = sk.wrap_angle(arm_angles(body.points.astype(np.float64), side) - arm_angles(target, side))
         errors.extend(np.degrees(np.abs(diff)))
-    with BodyTracker() as tracker:
-        for frame, _ in zip(frames, targets):
-            missed_video_mode += not arm_seen(tracker.track(frame))
     return ArmFollowing((float(np.mean(errors)) if errors else float("nan")), missed, missed_first_look,
                         missed_video_mode)
 
