@@ -14,7 +14,7 @@ from toolkit.errors import InputError
 from toolkit.imaging.drape import arm_traces, drape_over
 from toolkit.imaging.edge_matte import clean_edge
 from toolkit.imaging.fill import FillOptions, fill_hole, nearest_fill
-from toolkit.imaging.masks import bounding_box, convex_polygon_mask, nearest_along
+from toolkit.imaging.masks import bounding_box, convex_polygon_mask, disc, grown, nearest_along
 from toolkit.imaging.masked_mean import masked_gaussian
 from toolkit.motion import skeleton as sk
 from toolkit.motion.plan import MotionPlan
@@ -176,8 +176,7 @@ def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: 
     size = float(sk.torso_size(source))
     zone = behind_arms_zone(labels, source)
     margin = max(2, int(0.02 * size))  # a rim the outline left to the body; kept narrow, as it shows at rest
-    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1,) * 2)
-    margin_band = cv2.dilate(arms.astype(np.uint8), disc).astype(bool)
+    margin_band = grown(arms, margin)
     worn = (labels["body"] + labels["legs"]) > 0.5
     # the clothes begin where the hole's margin ends (a smaller person has a narrower margin)
     clear = min(4, margin)
@@ -212,7 +211,7 @@ def arms_hole(labels: dict[str, np.ndarray], source: np.ndarray, arms: np.ndarra
     # only what the body shows needs painting: the hole stops a little way (so that what it
     # continues from is not the arm's own rim) outside where the arms lie in front of the body
     reach = max(3, int(0.05 * size))
-    near_zone = cv2.dilate(zone.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2))
+    near_zone = cv2.dilate(zone.astype(np.uint8), disc(reach))
     return (hole & near_zone).astype(bool) & ((labels["body"] + labels["legs"] + arms) > 0)
 
 
@@ -339,7 +338,7 @@ def hair_in_front(body: np.ndarray, under_hair: dict[str, np.ndarray], overlap: 
     hidden = np.logical_or.reduce(list(under_hair.values()))
     if not hidden.any():
         return np.zeros(body.shape, np.float32)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * overlap + 1,) * 2)
+    kernel = disc(overlap)
     return (cv2.dilate(hidden.astype(np.uint8), kernel).astype(bool) & body).astype(np.float32)
 
 
@@ -363,7 +362,7 @@ def sleeve_under_hair(texture: np.ndarray, visible: np.ndarray, hidden: np.ndarr
     painted[y0:y1, x0:x1], near = masked_gaussian(texture[y0:y1, x0:x1], visible[y0:y1, x0:x1], sigma)
     # beyond the blur's reach of the sleeve, its mean colour (the blur alone would fade to black there)
     painted[y0:y1, x0:x1][near < 1e-3] = texture[visible].mean(axis=0)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1,) * 2)
+    kernel = disc(margin)
     paint = cv2.dilate(hidden.astype(np.uint8), kernel).astype(bool) & ~visible
     # the seam with the sleeve seen follows the strands of hair that hid the rest
     away = cv2.distanceTransform((~hidden).astype(np.uint8), cv2.DIST_L2, 3)

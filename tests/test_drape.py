@@ -157,3 +157,13 @@ def test_nearest_along_finds_the_nearest_set_pixel_each_way_or_says_there_is_non
     assert before[0].tolist() == [-1] * 7 and after[0].tolist() == [7] * 7
     up, down = nearest_along(mask, 0)
     assert up[:, 0].tolist() == [-1, -1, -1, 3, 3] and down[:, 0].tolist() == [3, 3, 3, 3, 5]
+
+
+def test_grown_dilates_by_a_disc_of_the_radius():
+    from toolkit.imaging.masks import disc, grown
+
+    mask = np.zeros((21, 21), bool)
+    mask[10, 10] = True
+    out = grown(mask, 4)
+    assert out[10, 6] and out[6, 10] and out[10, 14] and not out[6, 6]  # round, not square
+    assert out.sum() == disc(4).sum() and not grown(np.zeros((5, 5), bool), 2).any()

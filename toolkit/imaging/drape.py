@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from toolkit.imaging.masked_mean import masked_gaussian
-from toolkit.imaging.masks import bounding_box, keep_touching, nearest_along
+from toolkit.imaging.masks import bounding_box, disc, keep_touching, nearest_along
 
 SHADOW_DARKER = 0.85  # cloth beside a hole at most this bright against the lit cloth round it is in a shadow
 PENUMBRA = 3  # px: a shadow's soft edge, taken with it
@@ -90,7 +90,7 @@ def _drape_window(colours: np.ndarray, hole: np.ndarray, known: np.ndarray, part
     reference = np.full((height, width, 3), np.nan, np.float32)
     run = below - above - 1
     longest = np.zeros((height, width), np.float64)  # the longest run each part drapes
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * ring + 1,) * 2)
+    kernel = disc(ring)
     for label, box in wide.items():
         near = grown_box(box, ring + 1, hole.shape)  # each part in its own box
         part = parts[near] == label
@@ -204,9 +204,9 @@ def arm_traces(image: np.ndarray, hole: np.ndarray, cloth: np.ndarray, reach: in
     cloth = np.asarray(cloth, bool) & ~hole
     traces = np.zeros(hole.shape, bool)
     parts, wide = wide_parts(hole)
-    ring_kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * ring + 1,) * 2)
-    penumbra_kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * PENUMBRA + 1,) * 2)
-    speck_kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * (reach // 2) + 1,) * 2)
+    ring_kernel = disc(ring)
+    penumbra_kernel = disc(PENUMBRA)
+    speck_kernel = disc(reach // 2)
     touch_kernel = np.ones((3, 3), np.uint8)
     for label, box in wide.items():
         # a window round the part, as far as its shadow, the specks' band and the ring reach

@@ -20,6 +20,16 @@ def bounding_box(mask: np.ndarray, margin: int = 0) -> tuple[int, int, int, int]
     )
 
 
+def disc(radius: int) -> np.ndarray:
+    """A filled disc of `radius` px (a (2r+1)-square uint8 kernel) for morphology."""
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2)
+
+
+def grown(mask: np.ndarray, radius: int) -> np.ndarray:
+    """Boolean: the mask (bool, or > 0) dilated by a disc of `radius` px."""
+    return cv2.dilate(np.asarray(mask).astype(bool).astype(np.uint8), disc(radius)).astype(bool)
+
+
 def keep_touching(mask: np.ndarray, seeds: np.ndarray) -> np.ndarray:
     """The 8-connected components of mask that hold a seed pixel."""
     mask = np.asarray(mask, bool)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from toolkit.imaging.masks import bounding_box, convex_polygon_mask, keep_touching
+from toolkit.imaging.masks import bounding_box, convex_polygon_mask, disc, keep_touching
 from toolkit.motion import skeleton as sk
 from toolkit.motion.distances import polyline_distance, segment_distance
 from toolkit.motion.skinning import LEG_BONES, SKIN_BONES, bone_segments, torso_polygon_distance
@@ -124,7 +124,7 @@ def outline_labels(silhouette: np.ndarray, joints: np.ndarray, image: np.ndarray
     clear_of_body = cv2.resize(clear_small, (width, height), interpolation=cv2.INTER_NEAREST).astype(bool)
     within_torso = convex_polygon_mask((height, width), sk.torso_quad(joints)).astype(np.uint8)
     depth = max(1, int(0.04 * scale))
-    within_torso = cv2.erode(within_torso, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * depth + 1,) * 2)).astype(bool)
+    within_torso = cv2.erode(within_torso, disc(depth)).astype(bool)
     arms, fronts, body_colours = {}, {}, {}
     torso_far = (within_torso[::coarse, ::coarse] & small_inside & (near["left_arm"] >= 0.12 * scale)
                  & (near["right_arm"] >= 0.12 * scale))  # the torso's own colours, away from both arms
@@ -227,7 +227,7 @@ def hand_pixels(ids: np.ndarray, inside: np.ndarray, joints: np.ndarray, arm: st
     hand_p = (np.bincount(local_ids[own], minlength=size) + 0.5) / (own.sum() + 0.5 * size)
     body_p = (body_colours + 1.0) / (body_colours.sum() + size)
     ratio = (np.log(hand_p) - np.log(body_p))[local_ids]
-    reach = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * max(1, int(0.1 * scale)) + 1,) * 2)
+    reach = disc(max(1, int(0.1 * scale)))
     near_own = cv2.dilate(own.astype(np.uint8), reach).astype(bool)
     # clearly the hand's colours, or next to it and rare on the body and in the background just
     # outside the silhouette (fingertips in shadow, not a gap of wall between hand and hip)
@@ -235,7 +235,7 @@ def hand_pixels(ids: np.ndarray, inside: np.ndarray, joints: np.ndarray, arm: st
     wall = np.bincount(local_ids[ring], minlength=size) / max(int(ring.sum()), 1)
     rare = ((body_p < 0.5 / size) & (wall < 0.02))[local_ids]
     candidates = zone & ((ratio > 2.0) | (near_own & rare & (ratio > -0.5)))
-    opening = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * max(1, int(0.012 * scale)) + 1,) * 2)
+    opening = disc(max(1, int(0.012 * scale)))
     candidates = cv2.morphologyEx(candidates.astype(np.uint8), cv2.MORPH_OPEN, opening).astype(bool)  # no thin folds
     result[window] = keep_touching(candidates | own, own)
     return result
@@ -259,7 +259,7 @@ def wall_by_hand(image: np.ndarray, inside: np.ndarray, joints: np.ndarray, arm:
         return result
     window = (slice(y0, y1), slice(x0, x1))
     colours = cv2.GaussianBlur(image[window], (0, 0), 1.0).astype(np.float32)
-    reach = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * max(2, int(0.03 * scale)) + 1,) * 2)
+    reach = disc(max(2, int(0.03 * scale)))
     local_inside = inside[window].astype(np.uint8)
     ring = cv2.dilate(local_inside, reach).astype(bool) & ~local_inside.astype(bool)
     own = cv2.erode(outline[window].astype(np.uint8), reach).astype(bool)
@@ -308,8 +308,8 @@ def wall_beside_arms(image: np.ndarray, inside: np.ndarray, arms: np.ndarray, sc
 
     result = np.zeros(inside.shape, bool)
     reach = max(2, int(0.03 * scale))
-    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2)
-    beside = cv2.dilate(arms.astype(np.uint8), disc).astype(bool) & inside & ~arms
+    round_kernel = disc(reach)
+    beside = cv2.dilate(arms.astype(np.uint8), round_kernel).astype(bool) & inside & ~arms
     box = bounding_box(beside, 6 * reach)
     if box is None:
         return result
@@ -317,11 +317,11 @@ def wall_beside_arms(image: np.ndarray, inside: np.ndarray, arms: np.ndarray, sc
     window = (slice(y0, y1), slice(x0, x1))
     colours = cv2.GaussianBlur(image[window], (0, 0), 1.0).astype(np.float32)
     local_inside = inside[window]
-    ring = cv2.dilate(local_inside.astype(np.uint8), disc).astype(bool) & ~local_inside
+    ring = cv2.dilate(local_inside.astype(np.uint8), round_kernel).astype(bool) & ~local_inside
     if ring.sum() < 30:
         return result
     wall, spread = wall_statistics(colours, ring, 4.0 * reach)
-    body_own = local_inside & ~arms[window] & ~cv2.dilate(beside[window].astype(np.uint8), disc).astype(bool)
+    body_own = local_inside & ~arms[window] & ~cv2.dilate(beside[window].astype(np.uint8), round_kernel).astype(bool)
     to_wall = np.linalg.norm(colours - wall, axis=-1)
     if body_own.any() and (to_wall[body_own] < np.maximum(12.0, 3.0 * spread[body_own])).mean() > WALL_ON_CLOTHES:
         return result  # the clothes show the wall's colour themselves (white stripes by a white wall)
@@ -398,8 +398,8 @@ def without_knobs(mask: np.ndarray, where: np.ndarray, radius: float) -> np.ndar
     """mask without what an opening by a disc of `radius` px takes off it within `where`: knobs,
     strips and corners narrower than the disc."""
     size = max(1, int(round(radius)))
-    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * size + 1,) * 2)
-    opened = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, disc).astype(bool)
+    round_kernel = disc(size)
+    opened = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, round_kernel).astype(bool)
     return mask.astype(bool) & ~(where & ~opened)
 
 
@@ -428,14 +428,14 @@ def reattach_slivers(body: np.ndarray, arms: dict[str, np.ndarray], allowed: np.
     """The body without thin strips between an arm and the background (a cuff's frill, a finger's
     edge), which join the arm beside them; `allowed` limits what may move (not hair)."""
     radius = max(1, int(0.025 * scale))
-    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2)
-    opened = cv2.morphologyEx(body.astype(np.uint8), cv2.MORPH_OPEN, disc).astype(bool)
+    round_kernel = disc(radius)
+    opened = cv2.morphologyEx(body.astype(np.uint8), cv2.MORPH_OPEN, round_kernel).astype(bool)
     person = body | arms["left_arm"] | arms["right_arm"]
     edge_band = cv2.distanceTransform(person.astype(np.uint8), cv2.DIST_L2, 3) <= 2 * radius
     thin = body & ~opened & edge_band & allowed
     if not thin.any():
         return body
-    grown = {arm: cv2.dilate(arms[arm].astype(np.uint8), disc).astype(bool) for arm in ARMS}
+    grown = {arm: cv2.dilate(arms[arm].astype(np.uint8), round_kernel).astype(bool) for arm in ARMS}
     for arm, other in zip(ARMS, ARMS[::-1]):
         take = thin & grown[arm] & ~(grown[other] & ~grown[arm])
         take = keep_touching(take | arms[arm], arms[arm]) & take
@@ -543,7 +543,7 @@ def upper_arm_under_hair(arm_mask: np.ndarray, hair: np.ndarray, inside: np.ndar
         return result
     # strands the hair mask left out, and the nicks between them, would notch the arm's outline
     close = max(1, int(0.06 * scale))
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * close + 1,) * 2)
+    kernel = disc(close)
     closed = cv2.morphologyEx((result | (arm_mask & capsule)).astype(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool)
     result = closed & capsule & ~arm_mask
     return keep_touching(result | arm_mask, arm_mask) & result

@@ -12,6 +12,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from toolkit.imaging.masks import disc
 
 
 def narrow_gaps(alpha: np.ndarray, width: int) -> np.ndarray:
@@ -24,7 +25,7 @@ def narrow_gaps(alpha: np.ndarray, width: int) -> np.ndarray:
     solid = alpha >= 0.99
     if width < 1 or not solid.any():
         return np.zeros(alpha.shape, bool)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * width + 1,) * 2)
+    kernel = disc(width)
     gaps = cv2.morphologyEx(solid.astype(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool) & ~solid
     part_area = int(solid.sum())
     holes = enclosed_holes(~solid, HOLE_SHARE * part_area)

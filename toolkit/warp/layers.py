@@ -5,14 +5,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from toolkit.imaging.masks import grown
+
 
 def hard_region(mask: np.ndarray, grow: int = 2) -> np.ndarray:
     """Binary core of a soft mask, grown by a few pixels so anti-aliased edges are included."""
-    core = (mask > 0.5).astype(np.uint8)
-    if grow > 0 and core.any():
-        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
-        core = cv2.dilate(core, kernel)
-    return core.astype(bool)
+    core = np.asarray(mask) > 0.5
+    return grown(core, grow) if grow > 0 and core.any() else core
 
 
 def layer_alpha(core: np.ndarray, feather: float) -> np.ndarray:
