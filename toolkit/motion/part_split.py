@@ -241,6 +241,20 @@ def hand_pixels(ids: np.ndarray, inside: np.ndarray, joints: np.ndarray, arm: st
     return result
 
 
+WALL_NEAR = 12.0  # RGB distance from the wall's local colour within which a pixel is the wall's colour...
+WALL_SPREADS = 3.0  # ...or within this many times the wall's own local spread, if more
+WALL_NEARER = 0.4  # and at most this share of its distance to the colour it is told from
+WALL_UNLIKE = 40.0  # RGB distance a colour must be from the wall's to be told from it at all
+
+
+def wall_coloured(to_wall: np.ndarray, spread: np.ndarray | float, to_other: np.ndarray | None = None) -> np.ndarray:
+    """Boolean: which pixels are in the wall's colour, by their distance to its local colour
+    (`to_wall`) against its local `spread`, and, given their distance `to_other` (a hand's, the
+    clothes'), much nearer the wall's colour than that."""
+    near = to_wall < np.maximum(WALL_NEAR, WALL_SPREADS * np.asarray(spread))
+    return near if to_other is None else near & (to_wall < WALL_NEARER * to_other)
+
+
 def wall_by_hand(image: np.ndarray, inside: np.ndarray, joints: np.ndarray, arm: str, outline: np.ndarray) -> np.ndarray:
     """Boolean (H, W): pixels of an arm's outline near its hand that are the wall behind, seen
     through the gap between the hand and the hip or between fingers (the silhouette spans such
@@ -271,11 +285,11 @@ def wall_by_hand(image: np.ndarray, inside: np.ndarray, joints: np.ndarray, arm:
     wall = np.median(colours[ring], axis=0)
     spread = np.median(np.linalg.norm(colours[ring] - wall, axis=-1))
     hand = np.median(colours[own], axis=0)
-    if np.linalg.norm(hand - wall) < 40.0:  # a hand the colour of the wall: nothing to tell apart
+    if np.linalg.norm(hand - wall) < WALL_UNLIKE:  # a hand the colour of the wall: nothing to tell apart
         return result
     to_wall = np.linalg.norm(colours - wall, axis=-1)
     to_hand = np.linalg.norm(colours - hand, axis=-1)
-    wallish = (to_wall < max(12.0, 3.0 * float(spread))) & (to_wall < 0.4 * to_hand)
+    wallish = wall_coloured(to_wall, float(spread), to_hand)
     candidates = outline[window] & wallish
     # the silhouette spans the gap whichever part it gives it to: beside the hand, the body's share
     # too, where the body's own colour (further from the hand) is unlike the wall's
@@ -283,9 +297,9 @@ def wall_by_hand(image: np.ndarray, inside: np.ndarray, joints: np.ndarray, arm:
     body_here = local_inside.astype(bool) & ~near_hand
     if body_here.sum() >= 30:
         body = np.median(colours[body_here], axis=0)
-        if np.linalg.norm(body - wall) >= 40.0:
+        if np.linalg.norm(body - wall) >= WALL_UNLIKE:
             to_body = np.linalg.norm(colours - body, axis=-1)
-            candidates |= near_hand & local_inside.astype(bool) & wallish & (to_wall < 0.4 * to_body)
+            candidates |= near_hand & local_inside.astype(bool) & wallish & wall_coloured(to_wall, float(spread), to_body)
     opening = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
     result[window] = cv2.morphologyEx(candidates.astype(np.uint8), cv2.MORPH_OPEN, opening).astype(bool)
     return result
@@ -323,12 +337,12 @@ def wall_beside_arms(image: np.ndarray, inside: np.ndarray, arms: np.ndarray, sc
     wall, spread = wall_statistics(colours, ring, 4.0 * reach)
     body_own = local_inside & ~arms[window] & ~cv2.dilate(beside[window].astype(np.uint8), round_kernel).astype(bool)
     to_wall = np.linalg.norm(colours - wall, axis=-1)
-    if body_own.any() and (to_wall[body_own] < np.maximum(12.0, 3.0 * spread[body_own])).mean() > WALL_ON_CLOTHES:
+    if body_own.any() and wall_coloured(to_wall[body_own], spread[body_own]).mean() > WALL_ON_CLOTHES:
         return result  # the clothes show the wall's colour themselves (white stripes by a white wall)
     body, near_body = masked_gaussian(colours, body_own, 4.0 * reach, coarse=True)
     to_body = np.linalg.norm(colours - body, axis=-1)
-    unlike_body = (near_body > 1e-3) & (np.linalg.norm(body - wall, axis=-1) >= 40.0)
-    candidates = beside[window] & unlike_body & (to_wall < np.maximum(12.0, 3.0 * spread)) & (to_wall < 0.4 * to_body)
+    unlike_body = (near_body > 1e-3) & (np.linalg.norm(body - wall, axis=-1) >= WALL_UNLIKE)
+    candidates = beside[window] & unlike_body & wall_coloured(to_wall, spread, to_body)
     opening = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
     candidates = cv2.morphologyEx(candidates.astype(np.uint8), cv2.MORPH_OPEN, opening).astype(bool)
     # the gap opens onto the wall outside (a shadow on a white apron beside a hand does not)
