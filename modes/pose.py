@@ -159,8 +159,9 @@ def above_neck(joints: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: np.ndarray,
                       seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The body's texture with the arms painted out, the body mask grown under the arms, and
-    what the painting would have given the body beside the clothes (left to the background).
+    """The body's texture with the arms painted out, the body mask (legs included) grown under the
+    arms, and what the painting would have given the body beside the clothes (left to the
+    background, out of that mask).
 
     Where an arm lies over the torso or the legs, what is behind it is unseen: it is filled
     from what surrounds it but the arms (as far as there is enough of it), so that a raised arm
@@ -172,7 +173,7 @@ def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: 
     """
     arms = np.maximum(labels["left_arm"], labels["right_arm"]) > 0.5
     if not arms.any():
-        return image, labels["body"], np.zeros(arms.shape, bool)
+        return image, np.maximum(labels["body"], labels["legs"]), np.zeros(arms.shape, bool)
     size = float(sk.torso_size(source))
     zone = behind_arms_zone(labels, source)
     margin = max(2, int(0.02 * size))  # a rim the outline left to the body; kept narrow, as it shows at rest
@@ -190,8 +191,8 @@ def torso_behind_arms(image: np.ndarray, labels: dict[str, np.ndarray], source: 
     # the hole, which quilting would break into blotches in the shape of the arms
     texture = drape_over(texture, image, hole, cloth, 0.03 * size)
     beside = beside_the_arms(image, source, size, arms, zone, hole, cloth, person, margin_band & ~arms & worn)
-    body = np.where(beside, 0.0, np.maximum(labels["body"], (arms & zone).astype(np.float32))).astype(np.float32)
-    return texture, body, beside
+    body = np.maximum.reduce([labels["body"], labels["legs"], (arms & zone).astype(np.float32)])
+    return texture, np.where(beside, 0.0, body).astype(np.float32), beside
 
 
 def arms_hole(labels: dict[str, np.ndarray], source: np.ndarray, arms: np.ndarray, zone: np.ndarray,
@@ -417,7 +418,7 @@ class PoseMode:
         labels = part_labels(silhouette, source, image)
         strays = strays_by_arms(image, silhouette, labels, source, head_side)
         body_texture, labels["body"], beside = torso_behind_arms(image, labels, source, options.seed)
-        labels["body"] = np.maximum(labels["body"], np.where(beside, 0.0, labels.pop("legs")))
+        labels.pop("legs")
         labels.pop("in_front", None)
         under_hair = {arm: labels.pop(f"{arm}_under_hair", np.zeros_like(labels[arm])) > 0.5 for arm in ARMS}
         labels["hair_over_arms"] = hair_in_front(labels["body"] > 0.5, under_hair, HAIR_OVERLAP)
