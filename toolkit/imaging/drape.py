@@ -44,7 +44,7 @@ def drape_fill(image: np.ndarray, hole: np.ndarray, known: np.ndarray, skip: int
     known = np.asarray(known, bool) & ~hole
     values = np.zeros(hole.shape + (3,), np.float32)
     given = np.zeros(hole.shape, bool)
-    parts, wide = wide_parts(hole)
+    parts, wide = wide_hole_parts(hole)
     if not wide:
         return values, given
     # the work is done in a window round those parts, reaching as far as the ends, ring and averaging do
@@ -59,7 +59,7 @@ def drape_fill(image: np.ndarray, hole: np.ndarray, known: np.ndarray, skip: int
     return values, given
 
 
-def wide_parts(hole: np.ndarray) -> tuple[np.ndarray, dict[int, tuple[int, int, int, int]]]:
+def wide_hole_parts(hole: np.ndarray) -> tuple[np.ndarray, dict[int, tuple[int, int, int, int]]]:
     """(the 8-connected parts of a hole labelled, the (x0, y0, x1, y1) box of each part at least as
     wide as tall, by its label)."""
     count, parts, stats, _ = cv2.connectedComponentsWithStats(hole.astype(np.uint8), connectivity=8)
@@ -203,7 +203,7 @@ def arm_traces(image: np.ndarray, hole: np.ndarray, cloth: np.ndarray, reach: in
     hole = np.asarray(hole, bool)
     cloth = np.asarray(cloth, bool) & ~hole
     traces = np.zeros(hole.shape, bool)
-    parts, wide = wide_parts(hole)
+    parts, wide = wide_hole_parts(hole)
     ring_kernel = disc(ring)
     penumbra_kernel = disc(PENUMBRA)
     speck_kernel = disc(reach // 2)
